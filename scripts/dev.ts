@@ -1,0 +1,46 @@
+/**
+ * npm run dev: the API on the embedded default. Without SUPABASE_DB_URL it starts an embedded PGlite database
+ * (kept in .tally/pgdata, reopened on the next start) behind a Postgres socket; with it, it uses that database.
+ * Either way it applies the bootstrap, the migrations and the seed, then serves every function.
+ */
+import { PGlite } from "@electric-sql/pglite";
+import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
+import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { prepareDatabase, repoRoot } from "../shared/database.ts";
+import { DEMO_API_KEY, DEMO_ORG_ID } from "../shared/demo.ts";
+import { DEFAULT_FUNCTIONS_PORT, functionNames, serveFunctions } from "../shared/functions-server.ts";
+
+const EMBEDDED_DB_PORT = Number(Deno.env.get("TALLY_EMBEDDED_DB_PORT") ?? 54322);
+const port = Number(Deno.env.get("PORT") ?? DEFAULT_FUNCTIONS_PORT);
+
+async function startEmbeddedDatabase(): Promise<string> {
+  const dataDir = `${repoRoot}.tally/pgdata`;
+  await Deno.mkdir(dataDir, { recursive: true });
+  console.log(`Starting the embedded PGlite database (${dataDir})...`);
+  const db = await PGlite.create({ dataDir, extensions: { pgcrypto, uuid_ossp } });
+  // PGlite has a single backend session; the socket server queues every connection's queries onto it.
+  const server = new PGLiteSocketServer({ db, port: EMBEDDED_DB_PORT, host: "127.0.0.1", maxConnections: 100 });
+  await server.start();
+  return `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_DB_PORT}/postgres`;
+}
+
+let databaseUrl = Deno.env.get("SUPABASE_DB_URL");
+if (!databaseUrl) {
+  databaseUrl = await startEmbeddedDatabase();
+  Deno.env.set("SUPABASE_DB_URL", databaseUrl);
+  // One backend session: a pool of one keeps each request's transaction whole.
+  Deno.env.set("TALLY_DB_POOL_SIZE", "1");
+}
+console.log("Applying bootstrap, migrations and seed...");
+await prepareDatabase(databaseUrl, { seed: true });
+
+await serveFunctions({ port });
+const base = `http://127.0.0.1:${port}/functions/v1`;
+console.log(`
+Tally is serving ${(await functionNames()).join(", ")} at ${base}/<function>
+
+Local demo API key (public, local only): ${DEMO_API_KEY}
+Try:
+  curl -H 'authorization: ${DEMO_API_KEY}' '${base}/organization?orgId=${DEMO_ORG_ID}'
+`);

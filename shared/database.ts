@@ -1,0 +1,46 @@
+/** Preparing a database the way hosted Supabase has it: bootstrap (local only), migrations, seed. */
+import postgres from "postgres";
+
+export const repoRoot = new URL("../", import.meta.url).pathname;
+const bootstrapFile = `${repoRoot}supabase/bootstrap/local_supabase.sql`;
+const supabaseCli = `${repoRoot}node_modules/.bin/supabase`;
+
+/** Runs SQL text (several statements) on a database, as the connecting role. */
+export async function runSql(url: string, sqlText: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(sqlText);
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Applies the Supabase-compatible bootstrap (idempotent), then the migrations (and the seed) through the real
+ * supabase CLI, as `supabase db push --remote` does against a hosted project.
+ */
+export async function prepareDatabase(url: string, options: { seed: boolean }) {
+  await runSql(url, await Deno.readTextFile(bootstrapFile));
+  const args = ["db", "push", `--remote=${url}`, "--yes"];
+  if (options.seed) args.push("--include-seed");
+  const push = await new Deno.Command(supabaseCli, {
+    args,
+    cwd: repoRoot,
+    env: { PGSSLMODE: "disable", SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!push.success) {
+    const decoder = new TextDecoder();
+    throw new Error(
+      `supabase db push failed:\n${decoder.decode(push.stdout)}${decoder.decode(push.stderr)}`,
+    );
+  }
+}
+
+/** Replaces the database name in a connection URL. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

@@ -1,0 +1,58 @@
+import postgres from "postgres";
+
+/** Claims the request acts with, as PostgREST would put them in request.jwt.claims. */
+export type Claims = { sub: string; role: "authenticated" } & Record<string, unknown>;
+
+let pool: postgres.Sql | undefined;
+
+/** The connection pool to SUPABASE_DB_URL, opened on first use. */
+export function database(): postgres.Sql {
+  if (!pool) {
+    const url = Deno.env.get("SUPABASE_DB_URL");
+    if (!url) throw new Error("SUPABASE_DB_URL is not set");
+    pool = postgres(url, {
+      max: Number(Deno.env.get("TALLY_DB_POOL_SIZE") ?? 10),
+      prepare: true,
+      onnotice: () => {},
+      connection: { application_name: "tally-functions" },
+    });
+  }
+  return pool;
+}
+
+export async function closeDatabase() {
+  await pool?.end({ timeout: 5 });
+  pool = undefined;
+}
+
+/**
+ * Calls one SQL function as the caller: inside one transaction, switch to role authenticated and set
+ * request.jwt.claims (both local to the transaction), exactly as PostgREST does, so row-level security decides.
+ * Arguments are passed by name, as supabase.rpc() does.
+ */
+export async function callAs<T = unknown>(
+  claims: Claims,
+  sqlFunction: string,
+  args: Record<string, unknown> = {},
+): Promise<T> {
+  if (!/^[a-z_]+\.[a-z_]+$/.test(sqlFunction)) throw new Error(`not a function name: ${sqlFunction}`);
+  const defined = Object.entries(args).filter(([, value]) => value !== undefined);
+  const argList = defined.map(([name], i) => {
+    if (!/^p_[a-z_]+$/.test(name)) throw new Error(`not an argument name: ${name}`);
+    return `${name} => $${i + 1}`;
+  }).join(", ");
+  const values = defined.map(([, value]) => value) as postgres.ParameterOrJSON<never>[];
+  const rows = await database().begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${
+      JSON.stringify(claims)
+    }, true)`;
+    return await tx.unsafe(`select ${sqlFunction}(${argList}) as result`, values);
+  });
+  return rows[0].result as T;
+}
+
+/** Resolves an API key secret to its claims (null when unknown or expired); runs as the pool's own role. */
+export async function apiKeyClaims(secret: string): Promise<Claims | null> {
+  const [row] = await database()`select private.apikey_claims(${secret}) as claims`;
+  return (row?.claims ?? null) as Claims | null;
+}

@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { HTTPException } from "hono/http-exception";
+import { ZodError } from "zod";
+
+/** An error meant for the client: its message is safe to show and names what was wrong. */
+export class ApiError extends Error {
+  constructor(readonly status: ContentfulStatusCode, message: string) {
+    super(message);
+  }
+}
+
+/** The app platform's documented error body. */
+export function errorResponse(c: Context, status: ContentfulStatusCode, message: string) {
+  return c.json({ error: message, status: "KO" }, status);
+}
+
+// Standard SQLSTATEs that describe bad input or a conflict rather than a server fault.
+const statusBySqlState: Record<string, ContentfulStatusCode> = {
+  "22001": 400, // string_data_right_truncation
+  "22003": 400, // numeric_value_out_of_range
+  "22007": 400, // invalid_datetime_format
+  "22008": 400, // datetime_field_overflow
+  "22023": 400, // invalid_parameter_value
+  "22P02": 400, // invalid_text_representation
+  "23502": 400, // not_null_violation
+  "23514": 400, // check_violation
+  "23503": 409, // foreign_key_violation
+  "23505": 409, // unique_violation
+  "42501": 403, // insufficient_privilege, including row-level security refusals
+};
+
+const genericMessageByStatus: Record<number, string> = {
+  400: "Invalid input",
+  403: "Insufficient permissions",
+  409: "Conflict with existing data",
+};
+
+interface PostgresError {
+  code: string;
+  message: string;
+}
+
+function isPostgresError(error: unknown): error is PostgresError {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === "string" &&
+    (error as { name?: string }).name === "PostgresError";
+}
+
+/** Status and client-safe message for a database error, or undefined when it is a server fault. */
+export function fromPostgresError(error: PostgresError): { status: ContentfulStatusCode; message: string } | undefined {
+  // Functions raise 'PTnnn' (PostgREST's convention) with a message written for the client.
+  const custom = /^PT([1-5]\d\d)$/.exec(error.code);
+  if (custom) return { status: Number(custom[1]) as ContentfulStatusCode, message: error.message };
+  const status = statusBySqlState[error.code];
+  if (status === undefined) return undefined;
+  // Constraint messages name tables and values only; they never carry secrets, but keep them short and generic.
+  return { status, message: genericMessageByStatus[status] ?? error.message };
+}
+
+export function formatZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.join(".");
+      if (issue.code === "unrecognized_keys") return `Unknown field: ${issue.keys.join(", ")}`;
+      return field ? `Invalid ${field}: ${issue.message}` : issue.message;
+    })
+    .join("; ");
+}
+
+/** Hono onError: every failure leaves as the documented error shape; only unknown faults are 500 (and logged). */
+export function handleError(error: Error, c: Context) {
+  if (error instanceof ApiError) return errorResponse(c, error.status, error.message);
+  if (error instanceof ZodError) return errorResponse(c, 400, formatZodError(error));
+  if (error instanceof HTTPException) return errorResponse(c, error.status as ContentfulStatusCode, error.message);
+  if (isPostgresError(error)) {
+    const mapped = fromPostgresError(error);
+    if (mapped) return errorResponse(c, mapped.status, mapped.message);
+    console.error(`database error ${error.code}: ${error.message}`);
+  } else {
+    console.error(error);
+  }
+  return errorResponse(c, 500, "Internal server error");
+}

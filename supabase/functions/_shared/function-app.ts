@@ -1,0 +1,112 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { type AuthEnv, authenticate } from "./auth.ts";
+import { ApiError, errorResponse, handleError } from "./errors.ts";
+
+export type FunctionApp = OpenAPIHono<AuthEnv>;
+type Method = "get" | "post" | "put" | "delete";
+
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The Hono app of one edge function: basePath = the function name (hosted Supabase hands the function paths
+ * that start with it), errors in the documented shape, a body size limit, its OpenAPI document at
+ * /<function>/openapi.json (public), and API key authentication for everything else.
+ */
+export function createFunctionApp(name: string, options: { maxBodyBytes?: number } = {}): FunctionApp {
+  const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const app = new OpenAPIHono<AuthEnv>().basePath(`/${name}`);
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, 404, "Not found"));
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "authorization",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: `Tally ${name} API`, version: "1.0.0" },
+    security: [{ apiKey: [] }],
+  });
+  app.use(
+    "*",
+    bodyLimit({ maxSize, onError: (c) => errorResponse(c, 413, `Request body exceeds ${maxSize} bytes`) }),
+  );
+  app.use("*", authenticate);
+  return app;
+}
+
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return {};
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "Invalid JSON body");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ApiError(400, "Request body must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Declares one endpoint from one zod schema: it is validated from the query string, a JSON body and the path alike
+ * (the reference documents mix them), and registered in the OpenAPI document under the method's usual location.
+ */
+export function endpoint<Input extends z.ZodObject>(
+  app: FunctionApp,
+  spec: {
+    method: Method;
+    path: string;
+    summary: string;
+    input: Input;
+    handler: (input: z.infer<Input>, c: Context<AuthEnv>) => Promise<unknown>;
+  },
+) {
+  const pathParams = [...spec.path.matchAll(/:(\w+)/g)].map((match) => match[1]);
+  const pick = Object.fromEntries(pathParams.map((param) => [param, true]));
+  const params = pathParams.length ? spec.input.pick(pick as never) : undefined;
+  const rest = pathParams.length ? spec.input.omit(pick as never) : spec.input;
+  const inQuery = spec.method === "get" || spec.method === "delete";
+  app.openAPIRegistry.registerPath({
+    method: spec.method,
+    path: spec.path.replaceAll(/:(\w+)/g, "{$1}"),
+    summary: spec.summary,
+    security: [{ apiKey: [] }],
+    request: {
+      ...(params ? { params: params as z.ZodObject } : {}),
+      ...(inQuery ? { query: rest as z.ZodObject } : { body: { content: { "application/json": { schema: rest } } } }),
+    },
+    responses: {
+      200: { description: "Success" },
+      400: { description: "Invalid input: `{error, status: \"KO\"}`" },
+      401: { description: "Missing, unknown or expired key" },
+      403: { description: "Not allowed" },
+      404: { description: "Not found or not visible" },
+    },
+  });
+  app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+    const raw = { ...c.req.query(), ...(await jsonBody(c)), ...c.req.param() };
+    const input = spec.input.parse(raw);
+    return c.json(await spec.handler(input, c as Context<AuthEnv>));
+  });
+}
+
+/** Shared field schemas. */
+export const fields = {
+  uuid: z.guid(),
+  page: z.coerce.number().int().min(0).max(100_000).default(0),
+  appId: z.string().min(3).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, {
+    message: "must be a reverse-domain id such as com.demo.app",
+  }),
+  /** A list, given as a JSON array or a comma-separated query value. */
+  list: <T extends z.ZodType>(item: T) =>
+    z.preprocess(
+      (value) => typeof value === "string" ? value.split(",").map((part) => part.trim()).filter(Boolean) : value,
+      z.array(item).max(100),
+    ),
+};

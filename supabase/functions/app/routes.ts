@@ -1,0 +1,32 @@
+import { z } from "@hono/zod-openapi";
+import { callAs } from "../_shared/db.ts";
+import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
+
+const app = createFunctionApp("app");
+
+endpoint(app, {
+  method: "get",
+  path: "/",
+  summary: "The caller's apps, 50 per page (page=0, 1, ...), or one with app_id",
+  input: z.strictObject({ app_id: fields.appId.optional(), page: fields.page }),
+  handler: ({ app_id, page }, c) => callAs(c.var.claims, "public.app_get", { p_app_id: app_id, p_page: page }),
+});
+
+endpoint(app, {
+  method: "post",
+  path: "/",
+  summary: "Create an app in an organization (write and above); app ids are globally unique",
+  input: z.strictObject({ owner_org: fields.uuid, app_id: fields.appId, name: z.string().trim().min(1).max(128) }),
+  handler: ({ owner_org, app_id, name }, c) =>
+    callAs(c.var.claims, "public.app_create", { p_org_id: owner_org, p_app_id: app_id, p_name: name }),
+});
+
+endpoint(app, {
+  method: "delete",
+  path: "/",
+  summary: "Delete an app and all its data (admin and above)",
+  input: z.strictObject({ app_id: fields.appId }),
+  handler: ({ app_id }, c) => callAs(c.var.claims, "public.app_delete", { p_app_id: app_id }),
+});
+
+export default app;

@@ -1,0 +1,95 @@
+import { z } from "@hono/zod-openapi";
+import { callAs } from "../_shared/db.ts";
+import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
+
+const app = createFunctionApp("organization");
+
+const roles = z.enum([
+  "invite_read",
+  "invite_upload",
+  "invite_write",
+  "invite_admin",
+  "invite_super_admin",
+  "read",
+  "upload",
+  "write",
+  "admin",
+  "super_admin",
+]);
+const email = z.email().max(320);
+
+endpoint(app, {
+  method: "get",
+  path: "/",
+  summary: "All organizations the caller can access, or one with orgId",
+  input: z.strictObject({ orgId: fields.uuid.optional() }),
+  handler: ({ orgId }, c) => callAs(c.var.claims, "public.org_get", { p_org_id: orgId }),
+});
+
+endpoint(app, {
+  method: "post",
+  path: "/",
+  summary: "Update an organization (admin and above)",
+  input: z.strictObject({
+    orgId: fields.uuid,
+    name: z.string().min(1).max(128).optional(),
+    logo: z.url().max(2048).optional(),
+    management_email: email.optional(),
+  }),
+  handler: ({ orgId, name, logo, management_email }, c) =>
+    callAs(c.var.claims, "public.org_update", {
+      p_org_id: orgId,
+      p_name: name,
+      p_logo: logo,
+      p_management_email: management_email,
+    }),
+});
+
+endpoint(app, {
+  method: "put",
+  path: "/",
+  summary: "Create an organization; the caller becomes its super_admin",
+  input: z.strictObject({ name: z.string().trim().min(1).max(128) }),
+  handler: ({ name }, c) => callAs(c.var.claims, "public.org_create", { p_name: name }),
+});
+
+endpoint(app, {
+  method: "get",
+  path: "/members",
+  summary: "Members and pending invitations of an organization",
+  input: z.strictObject({ orgId: fields.uuid }),
+  handler: ({ orgId }, c) => callAs(c.var.claims, "public.org_members", { p_org_id: orgId }),
+});
+
+endpoint(app, {
+  method: "post",
+  path: "/members",
+  summary: "Invite an existing user by email (admin and above); stored as invite_<role> until accepted",
+  input: z.strictObject({ orgId: fields.uuid, email, role: roles, app_id: fields.appId.optional() }),
+  handler: ({ orgId, email, role, app_id }, c) =>
+    callAs(c.var.claims, "public.org_member_invite", {
+      p_org_id: orgId,
+      p_email: email,
+      p_role: role,
+      p_app_id: app_id,
+    }),
+});
+
+endpoint(app, {
+  method: "post",
+  path: "/members/accept",
+  summary: "Accept an invitation to an organization (the invited user)",
+  input: z.strictObject({ orgId: fields.uuid }),
+  handler: ({ orgId }, c) => callAs(c.var.claims, "public.org_member_accept", { p_org_id: orgId }),
+});
+
+endpoint(app, {
+  method: "delete",
+  path: "/members",
+  summary: "Remove a member or invitation (admin and above, or yourself); the last super_admin stays",
+  input: z.strictObject({ orgId: fields.uuid, email }),
+  handler: ({ orgId, email }, c) =>
+    callAs(c.var.claims, "public.org_member_delete", { p_org_id: orgId, p_email: email }),
+});
+
+export default app;
