@@ -100,7 +100,9 @@ try {
   });
   await server.shutdown();
   totals = { passed: pgtap.passed + deno.passed, failed: pgtap.failed + deno.failed };
-  console.log(`\npgTAP: ${pgtap.passed} passed, ${pgtap.failed} failed; Deno: ${deno.passed} passed, ${deno.failed} failed`);
+  console.log(
+    `\npgTAP: ${pgtap.passed} passed, ${pgtap.failed} failed; Deno: ${deno.passed} passed, ${deno.failed} failed`,
+  );
 } catch (error) {
   console.error(error);
   totals.failed += 1;

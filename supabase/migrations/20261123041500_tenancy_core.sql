@@ -133,7 +133,9 @@ comment on function private.touch_updated_at() is 'Trigger: keeps updated_at cur
 create trigger orgs_touch before update on public.orgs for each row execute function private.touch_updated_at();
 create trigger apps_touch before update on public.apps for each row execute function private.touch_updated_at();
 create trigger org_users_touch before update on public.org_users for each row execute function private.touch_updated_at();
-create trigger apikeys_touch before update on public.apikeys for each row execute function private.touch_updated_at();
+-- last_used_at is bookkeeping, not a change of the key.
+create trigger apikeys_touch before update of name, mode, limited_to_orgs, limited_to_apps, expires_at on public.apikeys
+  for each row execute function private.touch_updated_at();
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Who is calling: request.jwt.claims carries the user as sub and, for an API key, key_id / key_mode / key_orgs /

@@ -5,14 +5,14 @@ import { ZodError } from "zod";
 
 /** An error meant for the client: its message is safe to show and names what was wrong. */
 export class ApiError extends Error {
-  constructor(readonly status: ContentfulStatusCode, message: string) {
+  constructor(readonly status: ContentfulStatusCode, message: string, readonly errors?: unknown[]) {
     super(message);
   }
 }
 
-/** The app platform's documented error body. */
-export function errorResponse(c: Context, status: ContentfulStatusCode, message: string) {
-  return c.json({ error: message, status: "KO" }, status);
+/** The app platform's documented error body; `errors` lists per-item problems (e.g. `{index, error}` of a batch). */
+export function errorResponse(c: Context, status: ContentfulStatusCode, message: string, errors?: unknown[]) {
+  return c.json(errors ? { error: message, status: "KO", errors } : { error: message, status: "KO" }, status);
 }
 
 // Standard SQLSTATEs that describe bad input or a conflict rather than a server fault.
@@ -39,6 +39,7 @@ const genericMessageByStatus: Record<number, string> = {
 interface PostgresError {
   code: string;
   message: string;
+  detail?: string;
 }
 
 function isPostgresError(error: unknown): error is PostgresError {
@@ -47,14 +48,33 @@ function isPostgresError(error: unknown): error is PostgresError {
 }
 
 /** Status and client-safe message for a database error, or undefined when it is a server fault. */
-export function fromPostgresError(error: PostgresError): { status: ContentfulStatusCode; message: string } | undefined {
-  // Functions raise 'PTnnn' (PostgREST's convention) with a message written for the client.
+export function fromPostgresError(
+  error: PostgresError,
+): { status: ContentfulStatusCode; message: string; errors?: unknown[] } | undefined {
+  // Functions raise 'PTnnn' (PostgREST's convention) with a message written for the client, and may list
+  // per-item problems as a JSON array in DETAIL.
   const custom = /^PT([1-5]\d\d)$/.exec(error.code);
-  if (custom) return { status: Number(custom[1]) as ContentfulStatusCode, message: error.message };
+  if (custom) {
+    return {
+      status: Number(custom[1]) as ContentfulStatusCode,
+      message: error.message,
+      errors: detailList(error.detail),
+    };
+  }
   const status = statusBySqlState[error.code];
   if (status === undefined) return undefined;
   // Constraint messages name tables and values only; they never carry secrets, but keep them short and generic.
   return { status, message: genericMessageByStatus[status] ?? error.message };
+}
+
+function detailList(detail: string | undefined): unknown[] | undefined {
+  if (!detail?.startsWith("[")) return undefined;
+  try {
+    const parsed = JSON.parse(detail);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function formatZodError(error: ZodError): string {
@@ -69,12 +89,12 @@ export function formatZodError(error: ZodError): string {
 
 /** Hono onError: every failure leaves as the documented error shape; only unknown faults are 500 (and logged). */
 export function handleError(error: Error, c: Context) {
-  if (error instanceof ApiError) return errorResponse(c, error.status, error.message);
+  if (error instanceof ApiError) return errorResponse(c, error.status, error.message, error.errors);
   if (error instanceof ZodError) return errorResponse(c, 400, formatZodError(error));
   if (error instanceof HTTPException) return errorResponse(c, error.status as ContentfulStatusCode, error.message);
   if (isPostgresError(error)) {
     const mapped = fromPostgresError(error);
-    if (mapped) return errorResponse(c, mapped.status, mapped.message);
+    if (mapped) return errorResponse(c, mapped.status, mapped.message, mapped.errors);
     console.error(`database error ${error.code}: ${error.message}`);
   } else {
     console.error(error);

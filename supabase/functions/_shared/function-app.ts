@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type AuthEnv, authenticate } from "./auth.ts";
+import { authenticate, type AuthEnv } from "./auth.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 
 export type FunctionApp = OpenAPIHono<AuthEnv>;
@@ -83,7 +83,7 @@ export function endpoint<Input extends z.ZodObject>(
     },
     responses: {
       200: { description: "Success" },
-      400: { description: "Invalid input: `{error, status: \"KO\"}`" },
+      400: { description: 'Invalid input: `{error, status: "KO"}`' },
       401: { description: "Missing, unknown or expired key" },
       403: { description: "Not allowed" },
       404: { description: "Not found or not visible" },

@@ -79,13 +79,21 @@ test("key management needs mode all; a limited key cannot mint a wider key", asy
   const limitedAll = await createKey(owner.jwt, { org_id: orgId, mode: "all" });
   const wider = await invoke("apikey", { method: "POST", credential: limitedAll, body: { mode: "all" } });
   assert.equal(wider.status, 403);
-  const within = await invoke("apikey", { method: "POST", credential: limitedAll, body: { mode: "read", org_id: orgId } });
+  const within = await invoke("apikey", {
+    method: "POST",
+    credential: limitedAll,
+    body: { mode: "read", org_id: orgId },
+  });
   assert.equal(within.status, 200);
 });
 
 test("POST /apikey validates: bad mode, unknown org, unknown field", async () => {
   const { owner, orgId } = await createOrgWithKey("key-validate");
-  const badMode = await invoke("apikey", { method: "POST", credential: owner.jwt, body: { org_id: orgId, mode: "root" } });
+  const badMode = await invoke("apikey", {
+    method: "POST",
+    credential: owner.jwt,
+    body: { org_id: orgId, mode: "root" },
+  });
   assert.equal(badMode.status, 400);
   assert.match(badMode.data.error, /mode/);
   const foreign = await createOrgWithKey("key-validate-other");

@@ -31,7 +31,13 @@ test("PUT /organization creates an org whose creator is super_admin; GET lists a
 
   const members = await invoke(`organization/members?orgId=${created.data.id}`, { credential: owner.jwt });
   assert.equal(members.status, 200);
-  assert.deepEqual(members.data, [{ uid: owner.id, email: owner.email, image_url: "", role: "super_admin", app_id: null }]);
+  assert.deepEqual(members.data, [{
+    uid: owner.id,
+    email: owner.email,
+    image_url: "",
+    role: "super_admin",
+    app_id: null,
+  }]);
 });
 
 test("POST /organization updates (admin and above); a read key gets 403, an outsider 404", async () => {

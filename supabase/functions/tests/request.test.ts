@@ -4,12 +4,14 @@ import { createOrgWithKey, createUser, invoke, signJwt, test } from "../../../sh
 
 test("the key is read from authorization (raw or Bearer), capgkey or x-api-key", async () => {
   const { orgId, key } = await createOrgWithKey("headers");
-  for (const [header, credential] of [
-    ["authorization", key],
-    ["authorization", `Bearer ${key}`],
-    ["capgkey", key],
-    ["x-api-key", key],
-  ] as const) {
+  for (
+    const [header, credential] of [
+      ["authorization", key],
+      ["authorization", `Bearer ${key}`],
+      ["capgkey", key],
+      ["x-api-key", key],
+    ] as const
+  ) {
     const reply = await invoke("organization", { credential, header });
     assert.equal(reply.status, 200, `${header}: ${credential.slice(0, 13)}`);
     assert.deepEqual(reply.data.map((o: { id: string }) => o.id), [orgId]);

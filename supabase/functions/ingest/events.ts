@@ -1,0 +1,102 @@
+import { z } from "@hono/zod-openapi";
+import { fields } from "../_shared/function-app.ts";
+
+export const MAX_EVENTS_PER_BATCH = 1000;
+export const MAX_BATCH_BYTES = 1024 * 1024;
+const MAX_FUTURE_MS = 5 * 60 * 1000;
+const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000;
+
+const id = z.string().min(1).max(128);
+const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const common = {
+  timestamp: z.iso.datetime({ offset: true }).optional(),
+  id: id.optional(),
+};
+
+/** The event vocabulary: what each type carries. */
+export const usageEvent = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("device.activity"),
+    ...common,
+    app_id: fields.appId,
+    device_id: id,
+    platform: z.enum(["ios", "android"]).optional(),
+    version_name: z.string().max(128).optional(),
+    plugin_version: z.string().max(64).optional(),
+    os_version: z.string().max(64).optional(),
+    version_build: z.string().max(64).optional(),
+    custom_id: z.string().max(128).optional(),
+    is_prod: z.boolean().optional(),
+    is_emulator: z.boolean().optional(),
+  }),
+  z.strictObject({
+    type: z.literal("bundle.download"),
+    ...common,
+    app_id: fields.appId,
+    device_id: id,
+    bytes,
+    version_name: z.string().max(128).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("api.request"),
+    ...common,
+    space_id: id,
+    requests: z.number().int().min(0).max(1_000_000_000).optional(),
+    bytes: bytes.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("workspace.activity"),
+    ...common,
+    workspace_id: id,
+    user_id: id,
+    kind: z.enum(["user", "developer"]),
+    org_domain: z.string().max(253).regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: "must be a domain such as acme.com" })
+      .optional(),
+  }),
+]);
+export type UsageEvent = z.infer<typeof usageEvent>;
+
+export const ingestBody = z.strictObject({
+  org_id: fields.uuid.optional(),
+  events: z.array(z.unknown()).min(1, { message: "at least one event is required" }).max(MAX_EVENTS_PER_BATCH, {
+    message: `at most ${MAX_EVENTS_PER_BATCH} events per batch`,
+  }),
+});
+
+export interface EventProblem {
+  index: number;
+  error: string;
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") return `unknown field: ${issue.keys.join(", ")}`;
+    const field = issue.path.join(".");
+    return field ? `${field}: ${issue.message}` : issue.message;
+  }).join("; ");
+}
+
+/**
+ * Validates every event (the whole batch, before anything is written) and fills in the default timestamp.
+ * Returns the events, or the list of problems by index.
+ */
+export function validateEvents(
+  raw: unknown[],
+  now = Date.now(),
+): { events: UsageEvent[] } | { problems: EventProblem[] } {
+  const events: UsageEvent[] = [];
+  const problems: EventProblem[] = [];
+  raw.forEach((candidate, index) => {
+    const parsed = usageEvent.safeParse(candidate);
+    if (!parsed.success) {
+      problems.push({ index, error: describe(parsed.error) });
+      return;
+    }
+    const at = parsed.data.timestamp ? Date.parse(parsed.data.timestamp) : now;
+    if (at > now + MAX_FUTURE_MS) problems.push({ index, error: "timestamp is more than 5 minutes in the future" });
+    else if (at < now - MAX_AGE_MS) problems.push({ index, error: "timestamp is older than 400 days" });
+    else events.push({ ...parsed.data, timestamp: new Date(at).toISOString() });
+  });
+  return problems.length ? { problems } : { events };
+}

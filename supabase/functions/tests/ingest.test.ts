@@ -1,0 +1,199 @@
+import assert from "node:assert/strict";
+import { adminDb, createKey, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+
+async function orgWithApp(handle: string) {
+  const org = await createOrgWithKey(handle);
+  const appId = `com.ingest.${handle.replaceAll("-", "")}${crypto.randomUUID().slice(0, 8)}`;
+  const created = await invoke("app", {
+    method: "POST",
+    credential: org.key,
+    body: { owner_org: org.orgId, app_id: appId, name: handle },
+  });
+  assert.equal(created.status, 200);
+  const uploadKey = await createKey(org.owner.jwt, { org_id: org.orgId, mode: "upload" });
+  return { ...org, appId, uploadKey };
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+async function todayUsage(appId: string) {
+  const [row] =
+    await adminDb`select mau::int, bandwidth::int from private.app_daily_stats(${appId}, ${today()}::date, ${today()}::date)`;
+  return row as { mau: number; bandwidth: number };
+}
+
+async function rawEventCount(orgId: string) {
+  const [{ count }] = await adminDb`select count(*)::int from public.usage_events where org_id = ${orgId}`;
+  return count as number;
+}
+
+test("a batch retried three times counts once", async () => {
+  const { appId, uploadKey, orgId } = await orgWithApp("retry");
+  const events = [
+    { type: "device.activity", id: "r-1", app_id: appId, device_id: "dev-1" },
+    { type: "bundle.download", id: "r-2", app_id: appId, device_id: "dev-1", bytes: 1000 },
+    { type: "api.request", id: "r-3", space_id: "space-1", requests: 2, bytes: 10 },
+  ];
+  const replies = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    replies.push(await invoke("ingest", { method: "POST", credential: uploadKey, body: { events } }));
+  }
+  assert.deepEqual(replies.map((r) => [r.status, r.data.accepted, r.data.duplicates]), [
+    [200, 3, 0],
+    [200, 0, 3],
+    [200, 0, 3],
+  ]);
+  assert.deepEqual(await todayUsage(appId), { mau: 1, bandwidth: 1000 });
+  assert.equal(await rawEventCount(orgId), 3);
+  const [traffic] =
+    await adminDb`select requests::int, bytes::int from public.space_daily_traffic where org_id = ${orgId}`;
+  assert.deepEqual({ ...traffic }, { requests: 2, bytes: 10 });
+});
+
+test("the same id twice in one batch is one event", async () => {
+  const { appId, uploadKey } = await orgWithApp("dup-in-batch");
+  const event = { type: "bundle.download", id: "same", app_id: appId, device_id: "d", bytes: 7 };
+  const reply = await invoke("ingest", { method: "POST", credential: uploadKey, body: { events: [event, event] } });
+  assert.deepEqual([reply.data.accepted, reply.data.duplicates], [1, 1]);
+  assert.equal((await todayUsage(appId)).bandwidth, 7);
+});
+
+test("20 concurrent batches on the same app and day produce exact totals", async () => {
+  const { appId, uploadKey } = await orgWithApp("concurrent");
+  // Batches overlap on devices so that MAU coverage of one device is contended.
+  const batches = Array.from({ length: 20 }, (_, batch) =>
+    Array.from({ length: 50 }, (_, i) => [
+      { type: "device.activity", app_id: appId, device_id: `dev-${(batch * 7 + i) % 120}` },
+      { type: "bundle.download", app_id: appId, device_id: `dev-${i}`, bytes: batch + 1 },
+    ]).flat());
+  const replies = await Promise.all(
+    batches.map((events) => invoke("ingest", { method: "POST", credential: uploadKey, body: { events } })),
+  );
+  assert.ok(replies.every((r) => r.status === 200), JSON.stringify(replies.find((r) => r.status !== 200)));
+  const devices = new Set(batches.flat().filter((e) => e.type === "device.activity").map((e) => e.device_id));
+  const bandwidth = batches.flat().reduce((sum, e) => sum + ((e as { bytes?: number }).bytes ?? 0), 0);
+  assert.deepEqual(await todayUsage(appId), { mau: devices.size, bandwidth });
+  const [{ mismatches }] = await adminDb`
+    select count(*)::int as mismatches
+    from private.app_daily_stats(${appId}, current_date - 1, current_date + 30) as s
+    join private.recompute_mau(${appId}, current_date - 1, current_date + 30) as r using (day)
+    where s.mau <> r.mau`;
+  assert.equal(mismatches, 0);
+});
+
+test("a batch with one bad event writes nothing and lists the problem by index", async () => {
+  const { appId, uploadKey, orgId } = await orgWithApp("bad-event");
+  const reply = await invoke("ingest", {
+    method: "POST",
+    credential: uploadKey,
+    body: {
+      events: [
+        { type: "device.activity", app_id: appId, device_id: "ok" },
+        { type: "bundle.download", app_id: appId, device_id: "x", bytes: -5 },
+        { type: "teleport", app_id: appId },
+      ],
+    },
+  });
+  assert.equal(reply.status, 400);
+  assert.equal(reply.data.error, "Invalid events");
+  assert.equal(reply.data.status, "KO");
+  assert.deepEqual(reply.data.errors.map((e: { index: number }) => e.index), [1, 2]);
+  assert.match(reply.data.errors[0].error, /^bytes: /);
+  assert.equal(await rawEventCount(orgId), 0);
+  assert.deepEqual(await todayUsage(appId), { mau: 0, bandwidth: 0 });
+});
+
+test("limits: count, size and timestamps give 400/413 with a clear message", async () => {
+  const { appId, uploadKey } = await orgWithApp("limits");
+  const tooMany = Array.from({ length: 1001 }, () => ({ type: "api.request", space_id: "s" }));
+  const count = await invoke("ingest", { method: "POST", credential: uploadKey, body: { events: tooMany } });
+  assert.equal(count.status, 400);
+  assert.equal(count.data.error, "Invalid events: at most 1000 events per batch");
+
+  const empty = await invoke("ingest", { method: "POST", credential: uploadKey, body: { events: [] } });
+  assert.equal(empty.status, 400);
+  assert.equal(empty.data.error, "Invalid events: at least one event is required");
+
+  const big = Array.from(
+    { length: 900 },
+    () => ({ type: "api.request", space_id: "s".repeat(120), id: "i".repeat(1100) }),
+  );
+  const size = await invoke("ingest", { method: "POST", credential: uploadKey, body: { events: big } });
+  assert.equal(size.status, 413);
+  assert.equal(size.data.error, "Request body exceeds 1048576 bytes");
+
+  const future = new Date(Date.now() + 10 * 60_000).toISOString();
+  const old = new Date(Date.now() - 401 * 86_400_000).toISOString();
+  const times = await invoke("ingest", {
+    method: "POST",
+    credential: uploadKey,
+    body: {
+      events: [
+        { type: "device.activity", app_id: appId, device_id: "a", timestamp: future },
+        { type: "device.activity", app_id: appId, device_id: "a", timestamp: old },
+        { type: "device.activity", app_id: appId, device_id: "a", timestamp: "yesterday" },
+      ],
+    },
+  });
+  assert.equal(times.status, 400);
+  assert.deepEqual(times.data.errors.slice(0, 2), [
+    { index: 0, error: "timestamp is more than 5 minutes in the future" },
+    { index: 1, error: "timestamp is older than 400 days" },
+  ]);
+  assert.match(times.data.errors[2].error, /^timestamp: /);
+});
+
+test("a key of org A cannot ingest into org B's app; a read key cannot ingest", async () => {
+  const a = await orgWithApp("ingest-a");
+  const b = await orgWithApp("ingest-b");
+  const intoB = await invoke("ingest", {
+    method: "POST",
+    credential: a.uploadKey,
+    body: { events: [{ type: "device.activity", app_id: b.appId, device_id: "intruder" }] },
+  });
+  assert.equal(intoB.status, 404);
+  assert.deepEqual(intoB.data.errors, [{ index: 0, error: `App ${b.appId} not found` }]);
+  assert.equal(await rawEventCount(b.orgId), 0);
+
+  const readKey = await createKey(a.owner.jwt, { org_id: a.orgId, mode: "read" });
+  const readOnly = await invoke("ingest", {
+    method: "POST",
+    credential: readKey,
+    body: { events: [{ type: "device.activity", app_id: a.appId, device_id: "d" }] },
+  });
+  assert.equal(readOnly.status, 403);
+  assert.equal(await rawEventCount(a.orgId), 0);
+});
+
+test("space and workspace events need an org: the key's single org, or org_id", async () => {
+  const { owner, orgId } = await orgWithApp("org-scope");
+  const unlimited = await createKey(owner.jwt, { mode: "upload" });
+  const event = {
+    type: "workspace.activity",
+    workspace_id: "w1",
+    user_id: "u1",
+    kind: "developer",
+    org_domain: "acme.com",
+  };
+  const ambiguous = await invoke("ingest", { method: "POST", credential: unlimited, body: { events: [event] } });
+  assert.equal(ambiguous.status, 400);
+  assert.equal(ambiguous.data.errors[0].error, "org_id is required: the key reaches more than one organization");
+
+  const scoped = await invoke("ingest", {
+    method: "POST",
+    credential: unlimited,
+    body: { org_id: orgId, events: [event, { ...event, workspace_id: "w2" }] },
+  });
+  assert.equal(scoped.status, 200);
+  const counts = await adminDb`
+    select workspace_id, period::text, org_domain, actives::int from public.activity_period_counts
+    where org_id = ${orgId} and period = 'day' order by workspace_id, org_domain`;
+  assert.deepEqual(counts.map((r) => [r.workspace_id, r.org_domain, r.actives]), [
+    ["", "", 1],
+    ["", "acme.com", 1],
+    ["w1", "", 1],
+    ["w1", "acme.com", 1],
+    ["w2", "", 1],
+    ["w2", "acme.com", 1],
+  ]);
+});
