@@ -1,0 +1,111 @@
+-- RLS matrix of the metering tables: raw events, idempotency ids, registries and rollups are read by members
+-- (read and above) and written only by public.ingest_events; spaces and workspaces may also be renamed or
+-- re-flagged by write and above. Every actor x table x operation is one assertion.
+begin;
+select plan(308);
+
+select tests.create_user(handle)
+from unnest(array['m_super', 'm_admin', 'm_write', 'm_read', 'm_invited', 'm_outsider']) as handle;
+select tests.create_org('m_super', 'Metering RLS org') as org \gset
+select tests.add_member(:'org', 'm_admin', 'admin');
+select tests.add_member(:'org', 'm_write', 'write');
+select tests.add_member(:'org', 'm_read', 'read');
+select tests.add_member(:'org', 'm_invited', 'invite_read');
+insert into public.apps (app_id, owner_org, name) values ('com.rls.metered', :'org', 'Metered');
+
+select tests.authenticate_with_key('m_super', 'upload', array[:'org']::uuid[]);
+select public.ingest_events(jsonb_build_array(
+  jsonb_build_object('type', 'device.activity', 'app_id', 'com.rls.metered', 'device_id', 'd1', 'id', 'once',
+    'timestamp', now()),
+  jsonb_build_object('type', 'bundle.download', 'app_id', 'com.rls.metered', 'device_id', 'd1', 'bytes', 10,
+    'timestamp', now()),
+  jsonb_build_object('type', 'api.request', 'space_id', 's1', 'timestamp', now()),
+  jsonb_build_object('type', 'workspace.activity', 'workspace_id', 'w1', 'user_id', 'u1', 'kind', 'user',
+    'timestamp', now())
+));
+select tests.clear_authentication();
+
+create temporary table metered_tables (name text, first_column text, writable_by_write boolean) on commit drop;
+insert into metered_tables values
+  ('usage_events', 'event_type', false), ('usage_event_ids', 'client_id', false), ('activity_users', 'org_domain', false),
+  ('device_activity_days', 'device_id', false), ('app_daily_usage', 'mau', false),
+  ('space_daily_traffic', 'requests', false), ('activity_period_members', 'user_id', false),
+  ('activity_period_counts', 'actives', false), ('activity_registrations', 'registered', false),
+  ('spaces', 'name', true), ('workspaces', 'name', true);
+grant select on metered_tables to anon, authenticated;
+
+-- Rows an UPDATE touched, as RLS lets it.
+create function pg_temp.update_count(tbl text, col text) returns setof int language plpgsql as $$
+begin
+  return query execute format('with u as (update public.%I set %I = %I returning 1) select 1 from u', tbl, col, col);
+end
+$$;
+-- Members with an accepted role see every row of their org; writes other than renaming are never theirs.
+create function pg_temp.member_checks(actor text, may_write boolean) returns setof text language sql as $$
+  select isnt_empty(format('select * from public.%I', name), actor || ' sees ' || name) from metered_tables
+  union all
+  select throws_ok(format('insert into public.%I default values', name), '42501', null, actor || ' cannot insert into ' || name)
+  from metered_tables
+  union all
+  select case when writable_by_write then
+      is((select count(*) from pg_temp.update_count(name, first_column)), case when may_write then 1::bigint else 0 end,
+        actor || case when may_write then ' may update ' else ' updates no row of ' end || name)
+    else throws_ok(format('update public.%I set %I = %I', name, first_column, first_column), '42501', null,
+      actor || ' cannot update ' || name) end
+  from metered_tables
+  union all
+  select throws_ok(format('delete from public.%I', name), '42501', null, actor || ' cannot delete from ' || name)
+  from metered_tables
+$$;
+-- Invited members and outsiders see nothing and can change nothing.
+create function pg_temp.stranger_checks(actor text) returns setof text language sql as $$
+  select is_empty(format('select * from public.%I', name), actor || ' sees nothing of ' || name) from metered_tables
+  union all
+  select throws_ok(format('insert into public.%I default values', name), '42501', null, actor || ' cannot insert into ' || name)
+  from metered_tables
+  union all
+  select case when writable_by_write then
+      is((select count(*) from pg_temp.update_count(name, first_column)), 0::bigint, actor || ' updates no row of ' || name)
+    else throws_ok(format('update public.%I set %I = %I', name, first_column, first_column), '42501', null,
+      actor || ' cannot update ' || name) end
+  from metered_tables
+  union all
+  select throws_ok(format('delete from public.%I', name), '42501', null, actor || ' cannot delete from ' || name)
+  from metered_tables
+$$;
+grant execute on all functions in schema pg_temp to anon, authenticated;
+
+select tests.authenticate_as('m_super');
+select * from pg_temp.member_checks('super_admin', true);
+select tests.clear_authentication();
+select tests.authenticate_as('m_admin');
+select * from pg_temp.member_checks('admin', true);
+select tests.clear_authentication();
+select tests.authenticate_as('m_write');
+select * from pg_temp.member_checks('write member', true);
+select tests.clear_authentication();
+select tests.authenticate_as('m_read');
+select * from pg_temp.member_checks('read member', false);
+select tests.clear_authentication();
+select tests.authenticate_as('m_invited');
+select * from pg_temp.stranger_checks('invited member');
+select tests.clear_authentication();
+select tests.authenticate_as('m_outsider');
+select * from pg_temp.stranger_checks('outsider');
+select tests.clear_authentication();
+
+select tests.authenticate_as_anon();
+select throws_ok(format('select * from public.%I', name), '42501', null, 'anon cannot read ' || name) from metered_tables
+union all
+select throws_ok(format('insert into public.%I default values', name), '42501', null, 'anon cannot insert into ' || name)
+from metered_tables
+union all
+select throws_ok(format('update public.%I set %I = %I', name, first_column, first_column), '42501', null,
+  'anon cannot update ' || name) from metered_tables
+union all
+select throws_ok(format('delete from public.%I', name), '42501', null, 'anon cannot delete from ' || name)
+from metered_tables;
+select tests.clear_authentication();
+
+select * from finish();
+rollback;
