@@ -26,7 +26,7 @@ export async function functionNames(): Promise<string[]> {
 }
 
 export async function functionsApp(): Promise<Hono> {
-  const root = new Hono();
+  const root = new Hono({ strict: false });
   root.onError(handleError);
   root.notFound((c) => errorResponse(c, 404, "Not found"));
   for (const name of await functionNames()) {

@@ -757,7 +757,7 @@ comment on function private.ingest_workspace_activity() is
 -- Reads for the statistics surfaces: one row per day of an inclusive range, zero-filled. They run as the caller,
 -- so row-level security still applies.
 
-create function private.app_daily_stats(p_app_id text, p_from date, p_to date)
+create function private.app_daily_stats(p_app_ids text[], p_from date, p_to date)
 returns table (day date, mau bigint, storage bigint, bandwidth bigint)
 language sql stable
 set search_path = ''
@@ -765,11 +765,13 @@ set jit = off
 as $$
   with storage_before as (
     select coalesce(sum(u.storage_delta), 0) as bytes from public.app_daily_usage as u
-    where u.app_id = p_app_id and u.day < p_from
+    where u.app_id = any (p_app_ids) and u.day < p_from
   ),
   in_range as (
-    select u.day, u.mau, u.bandwidth, u.storage_delta from public.app_daily_usage as u
-    where u.app_id = p_app_id and u.day between p_from and p_to
+    select u.day, sum(u.mau) as mau, sum(u.bandwidth) as bandwidth, sum(u.storage_delta) as storage_delta
+    from public.app_daily_usage as u
+    where u.app_id = any (p_app_ids) and u.day between p_from and p_to
+    group by u.day
   )
   select d::date, coalesce(r.mau, 0)::bigint,
     ((select bytes from storage_before) + sum(coalesce(r.storage_delta, 0)) over (order by d))::bigint,
@@ -778,8 +780,8 @@ as $$
   left join in_range as r on r.day = d::date
   order by d
 $$;
-comment on function private.app_daily_stats(text, date, date) is
-  'Per day of [p_from, p_to]: stored MAU, storage at the end of the day (running sum of deltas), bandwidth.';
+comment on function private.app_daily_stats(text[], date, date) is
+  'Per day of [p_from, p_to], summed over the apps: stored MAU, storage at the end of the day (running sum of deltas), bandwidth.';
 
 create function private.recompute_mau(p_app_id text, p_from date, p_to date)
 returns table (day date, mau bigint)
@@ -895,7 +897,7 @@ comment on function private.activity_registered(uuid, public.activity_kind, date
 revoke all on function private.app_owner(text), private.has_app_right(text, public.user_min_right),
   private.track_bundle_storage(), private.ensure_usage_event_partition(date), private.utc_day(timestamptz),
   private.period_start(public.activity_period, date), private.ingest_workspace_activity(),
-  private.app_daily_stats(text, date, date), private.recompute_mau(text, date, date), private.repair_mau(text),
+  private.app_daily_stats(text[], date, date), private.recompute_mau(text, date, date), private.repair_mau(text),
   private.space_daily_traffic(uuid, text, date, date),
   private.activity_actives(uuid, text, public.activity_kind, public.activity_period, date, date, text),
   private.activity_registered(uuid, public.activity_kind, date, date, text),
@@ -903,7 +905,7 @@ revoke all on function private.app_owner(text), private.has_app_right(text, publ
   from public, anon, authenticated;
 grant execute on function private.app_owner(text), private.has_app_right(text, public.user_min_right),
   private.utc_day(timestamptz), private.period_start(public.activity_period, date),
-  private.app_daily_stats(text, date, date), private.space_daily_traffic(uuid, text, date, date),
+  private.app_daily_stats(text[], date, date), private.space_daily_traffic(uuid, text, date, date),
   private.activity_actives(uuid, text, public.activity_kind, public.activity_period, date, date, text),
   private.activity_registered(uuid, public.activity_kind, date, date, text),
   public.ingest_events(jsonb, uuid)

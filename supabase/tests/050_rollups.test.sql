@@ -62,34 +62,34 @@ create temporary view raw_device_days as
 select subject as app_id, payload ->> 'device_id' as device_id, day from raw_events where event_type = 'device.activity';
 
 select results_eq(
-  format($$select day, mau from private.app_daily_stats('com.rollup.main', %L::date - 5, %L::date + 62)$$, :'base', :'base'),
+  format($$select day, mau from private.app_daily_stats(array['com.rollup.main'], %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   format($$select d::date, (select count(distinct device_id) from raw_device_days
       where app_id = 'com.rollup.main' and day between d::date - 29 and d::date)
     from generate_series(%L::date - 5, %L::date + 62, interval '1 day') as d$$, :'base', :'base'),
   'stored MAU equals distinct devices of the raw events in each trailing 30-day window'
 );
 select results_eq(
-  format($$select day, mau from private.app_daily_stats('com.rollup.main', %L::date - 5, %L::date + 62)$$, :'base', :'base'),
+  format($$select day, mau from private.app_daily_stats(array['com.rollup.main'], %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   format($$select day, mau from private.recompute_mau('com.rollup.main', %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   'stored MAU equals private.recompute_mau'
 );
 select results_eq(
-  format($$select day, mau from private.app_daily_stats('com.rollup.single', %L::date + 29, %L::date + 30)
-    union all select day, mau from private.app_daily_stats('com.rollup.single', %L::date + 59, %L::date + 60)$$,
+  format($$select day, mau from private.app_daily_stats(array['com.rollup.single'], %L::date + 29, %L::date + 30)
+    union all select day, mau from private.app_daily_stats(array['com.rollup.single'], %L::date + 59, %L::date + 60)$$,
     :'base', :'base', :'base', :'base'),
   format($$values (%L::date + 29, 1::bigint), (%L::date + 30, 1), (%L::date + 59, 1), (%L::date + 60, 0)$$,
     :'base', :'base', :'base', :'base'),
   'a device active on days 1 and 31 counts on days 30, 31 and 60, not 61'
 );
 select results_eq(
-  format($$select day, bandwidth from private.app_daily_stats('com.rollup.main', %L::date - 5, %L::date + 62)$$, :'base', :'base'),
+  format($$select day, bandwidth from private.app_daily_stats(array['com.rollup.main'], %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   format($$select d::date, coalesce((select sum((payload ->> 'bytes')::bigint) from raw_events
       where event_type = 'bundle.download' and day = d::date), 0)::bigint
     from generate_series(%L::date - 5, %L::date + 62, interval '1 day') as d$$, :'base', :'base'),
   'bandwidth equals the bytes of the raw downloads of each day'
 );
 select results_eq(
-  format($$select day, storage from private.app_daily_stats('com.rollup.main', %L::date - 5, %L::date + 62)$$, :'base', :'base'),
+  format($$select day, storage from private.app_daily_stats(array['com.rollup.main'], %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   format($$select d::date, coalesce((select sum(size) from public.app_versions
       where app_id = 'com.rollup.main' and (created_at at time zone 'UTC')::date <= d::date
         and (deleted_at is null or (deleted_at at time zone 'UTC')::date > d::date)), 0)::bigint
@@ -97,7 +97,7 @@ select results_eq(
   'storage equals the bundles alive at the end of each day'
 );
 select results_eq(
-  format($$select storage from private.app_daily_stats('com.rollup.main', %L::date + 14, %L::date + 15)$$, :'base', :'base'),
+  format($$select storage from private.app_daily_stats(array['com.rollup.main'], %L::date + 14, %L::date + 15)$$, :'base', :'base'),
   $$values (140::bigint), (100)$$,
   'the bundle deleted mid-range stops counting on its deletion day'
 );

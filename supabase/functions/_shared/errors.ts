@@ -82,6 +82,8 @@ export function formatZodError(error: ZodError): string {
     .map((issue) => {
       const field = issue.path.join(".");
       if (issue.code === "unrecognized_keys") return `Unknown field: ${issue.keys.join(", ")}`;
+      // Custom refinements carry a complete, documented message.
+      if (issue.code === "custom") return issue.message;
       return field ? `Invalid ${field}: ${issue.message}` : issue.message;
     })
     .join("; ");

@@ -16,7 +16,8 @@ const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
  */
 export function createFunctionApp(name: string, options: { maxBodyBytes?: number } = {}): FunctionApp {
   const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const app = new OpenAPIHono<AuthEnv>().basePath(`/${name}`);
+  // strict: false, so that the documented trailing slashes (/statistics/app/:app_id/) match too.
+  const app = new OpenAPIHono<AuthEnv>({ strict: false }).basePath(`/${name}`);
   app.onError(handleError);
   app.notFound((c) => errorResponse(c, 404, "Not found"));
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
@@ -64,13 +65,18 @@ export function endpoint<Input extends z.ZodObject>(
     path: string;
     summary: string;
     input: Input;
+    /** Returns the JSON body, or a whole Response (an SVG, a CSV). */
     handler: (input: z.infer<Input>, c: Context<AuthEnv>) => Promise<unknown>;
   },
 ) {
   const pathParams = [...spec.path.matchAll(/:(\w+)/g)].map((match) => match[1]);
-  const pick = Object.fromEntries(pathParams.map((param) => [param, true]));
-  const params = pathParams.length ? spec.input.pick(pick as never) : undefined;
-  const rest = pathParams.length ? spec.input.omit(pick as never) : spec.input;
+  // The document lists path parameters apart; validation still runs the whole (possibly refined) schema.
+  const shapeOf = (inPath: boolean) =>
+    z.object(
+      Object.fromEntries(Object.entries(spec.input.shape).filter(([key]) => pathParams.includes(key) === inPath)),
+    );
+  const params = pathParams.length ? shapeOf(true) : undefined;
+  const rest = pathParams.length ? shapeOf(false) : spec.input;
   const inQuery = spec.method === "get" || spec.method === "delete";
   app.openAPIRegistry.registerPath({
     method: spec.method,
@@ -92,7 +98,8 @@ export function endpoint<Input extends z.ZodObject>(
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {
     const raw = { ...c.req.query(), ...(await jsonBody(c)), ...c.req.param() };
     const input = spec.input.parse(raw);
-    return c.json(await spec.handler(input, c as Context<AuthEnv>));
+    const result = await spec.handler(input, c as Context<AuthEnv>);
+    return result instanceof Response ? result : c.json(result);
   });
 }
 

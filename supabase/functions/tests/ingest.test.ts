@@ -18,7 +18,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 async function todayUsage(appId: string) {
   const [row] =
-    await adminDb`select mau::int, bandwidth::int from private.app_daily_stats(${appId}, ${today()}::date, ${today()}::date)`;
+    await adminDb`select mau::int, bandwidth::int from private.app_daily_stats(array[${appId}]::text[], ${today()}::date, ${today()}::date)`;
   return row as { mau: number; bandwidth: number };
 }
 
@@ -75,7 +75,7 @@ test("20 concurrent batches on the same app and day produce exact totals", async
   assert.deepEqual(await todayUsage(appId), { mau: devices.size, bandwidth });
   const [{ mismatches }] = await adminDb`
     select count(*)::int as mismatches
-    from private.app_daily_stats(${appId}, current_date - 1, current_date + 30) as s
+    from private.app_daily_stats(array[${appId}]::text[], current_date - 1, current_date + 30) as s
     join private.recompute_mau(${appId}, current_date - 1, current_date + 30) as r using (day)
     where s.mau <> r.mau`;
   assert.equal(mismatches, 0);

@@ -1,0 +1,78 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { callAs } from "../_shared/db.ts";
+import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
+import { type Metric, renderChart, type StatsRow } from "./chart.ts";
+import { orgStatsQuery, statsQuery } from "./query.ts";
+
+const app = createFunctionApp("statistics");
+
+type OrgBreakdown = { global: StatsRow[]; byApp: { app_id: string; data: StatsRow[] }[] };
+type Output = { graph?: Metric; format?: "json" | "csv"; from: string; to: string };
+
+function toCsv(rows: (StatsRow & { app_id?: string })[], withApp: boolean): string {
+  const header = withApp ? "app_id,date,mau,storage,bandwidth" : "date,mau,storage,bandwidth";
+  const lines = rows.map((r) => `${withApp ? `${r.app_id},` : ""}${r.date},${r.mau},${r.storage},${r.bandwidth}`);
+  return [header, ...lines].join("\n") + "\n";
+}
+
+/** JSON by default; `graph=` an SVG chart of the (global) rows; `format=csv` or `Accept: text/csv` CSV. */
+function respond(c: Context, result: StatsRow[] | OrgBreakdown, subject: string, output: Output) {
+  const global = Array.isArray(result) ? result : result.global;
+  if (output.graph) {
+    c.header("content-type", "image/svg+xml; charset=utf-8");
+    return c.body(renderChart(global, output.graph, subject, output.from, output.to));
+  }
+  const wantsCsv = output.format === "csv" || (!output.format && c.req.header("accept")?.includes("text/csv"));
+  if (wantsCsv) {
+    c.header("content-type", "text/csv; charset=utf-8");
+    if (Array.isArray(result)) return c.body(toCsv(result, false));
+    const perApp = result.byApp.flatMap(({ app_id, data }) => data.map((row) => ({ ...row, app_id })));
+    return c.body(toCsv([...result.global.map((row) => ({ ...row, app_id: "*" })), ...perApp], true));
+  }
+  return c.json(result);
+}
+
+endpoint(app, {
+  method: "get",
+  path: "/app/:app_id",
+  summary: "Daily MAU, storage and bandwidth of one app (JSON, CSV or an SVG graph)",
+  input: statsQuery.safeExtend({ app_id: fields.appId }),
+  handler: async ({ app_id, from, to, ...output }, c) => {
+    const rows = await callAs<StatsRow[]>(c.var.claims, "public.statistics_app", {
+      p_app_id: app_id,
+      p_from: from,
+      p_to: to,
+    });
+    return respond(c, rows, app_id, { ...output, from, to });
+  },
+});
+
+endpoint(app, {
+  method: "get",
+  path: "/org/:org_id",
+  summary: "Daily figures summed over an organization's apps; breakdown=true adds them per app",
+  input: orgStatsQuery.safeExtend({ org_id: fields.uuid }),
+  handler: async ({ org_id, from, to, breakdown, ...output }, c) => {
+    const result = await callAs<StatsRow[] | OrgBreakdown>(c.var.claims, "public.statistics_org", {
+      p_org_id: org_id,
+      p_from: from,
+      p_to: to,
+      p_breakdown: breakdown ?? false,
+    });
+    return respond(c, result, `organization ${org_id}`, { ...output, from, to });
+  },
+});
+
+endpoint(app, {
+  method: "get",
+  path: "/user",
+  summary: "Daily figures summed over every app you can read",
+  input: statsQuery,
+  handler: async ({ from, to, ...output }, c) => {
+    const rows = await callAs<StatsRow[]>(c.var.claims, "public.statistics_user", { p_from: from, p_to: to });
+    return respond(c, rows, "all your apps", { ...output, from, to });
+  },
+});
+
+export default app;
