@@ -1,4 +1,3 @@
-import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { callAs } from "../_shared/db.ts";
 import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
