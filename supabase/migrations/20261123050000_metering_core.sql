@@ -805,26 +805,39 @@ as $$
 declare
   changed integer;
 begin
-  -- One pass: each active day covers the days up to 29 later that its next active day does not.
+  -- One pass: each active day starts covering (+1) and stops (-1) 30 days later or at the device's next active
+  -- day, whichever comes first; the running sum of these changes is the number of devices covering each day.
   with days as (
     select a.day, pg_catalog.lead(a.day) over (partition by a.device_id order by a.day) as next_day
     from public.device_activity_days as a where a.app_id = p_app_id
   ),
+  changes as (
+    select change_day, sum(change) as change
+    from (
+      select day as change_day, 1 as change from days
+      union all
+      select least(day + 30, next_day), -1 from days
+    ) as both_ends
+    group by change_day
+  ),
   recomputed as (
-    select covered::date as day, count(*)::integer as mau
-    from days, pg_catalog.generate_series(days.day::timestamp, least(days.day + 29, days.next_day - 1)::timestamp,
-      interval '1 day') as covered
-    group by covered::date
+    select d::date as day,
+      (sum(coalesce(c.change, 0)) over (order by d))::integer as mau
+    from pg_catalog.generate_series(
+      (select min(change_day) from changes)::timestamp, (select max(change_day) from changes)::timestamp, interval '1 day'
+    ) as d
+    left join changes as c on c.change_day = d::date
   ),
   upserted as (
     insert into public.app_daily_usage as u (app_id, day, mau)
-    select p_app_id, day, mau from recomputed
+    select p_app_id, day, mau from recomputed where mau <> 0
     on conflict (app_id, day) do update set mau = excluded.mau where u.mau <> excluded.mau
     returning 1
   ),
   cleared as (
     update public.app_daily_usage as u set mau = 0
-    where u.app_id = p_app_id and u.mau <> 0 and not exists (select 1 from recomputed as r where r.day = u.day)
+    where u.app_id = p_app_id and u.mau <> 0
+      and not exists (select 1 from recomputed as r where r.day = u.day and r.mau <> 0)
     returning 1
   )
   select (select count(*) from upserted) + (select count(*) from cleared) into changed;

@@ -1,7 +1,7 @@
 -- Every rollup equals the same figure recomputed from the raw events (or bundle rows), over a fixture with gaps,
 -- month boundaries and, when today allows it (ingest accepts 400 days back), a year boundary.
 begin;
-select plan(12);
+select plan(14);
 
 select tests.create_user('metering_owner');
 select tests.create_org('metering_owner', 'Metering org') as org \gset
@@ -72,6 +72,15 @@ select results_eq(
   format($$select day, mau from private.app_daily_stats(array['com.rollup.main'], %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   format($$select day, mau from private.recompute_mau('com.rollup.main', %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   'stored MAU equals private.recompute_mau'
+);
+-- The repair tool rebuilds a damaged MAU exactly: a wrong day, and a day that should be zero.
+update public.app_daily_usage set mau = mau + 5 where app_id = 'com.rollup.main' and day = :'base'::date + 3;
+insert into public.app_daily_usage (app_id, day, mau) values ('com.rollup.main', :'base'::date + 200, 9);
+select is(private.repair_mau('com.rollup.main'), 2, 'repair_mau rewrites exactly the two damaged days');
+select results_eq(
+  format($$select day, mau from private.app_daily_stats(array['com.rollup.main'], %L::date - 5, %L::date + 210)$$, :'base', :'base'),
+  format($$select day, mau from private.recompute_mau('com.rollup.main', %L::date - 5, %L::date + 210)$$, :'base', :'base'),
+  'after repair_mau, stored MAU equals private.recompute_mau again'
 );
 select results_eq(
   format($$select day, mau from private.app_daily_stats(array['com.rollup.single'], %L::date + 29, %L::date + 30)

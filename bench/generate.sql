@@ -1,0 +1,60 @@
+-- Deterministic synthetic workload for the statistics benchmark (no random(): every value is a function of indices).
+-- 100 apps in two orgs of 50; 1,000,000 devices (500,000 in com.bench.big, ~5,051 in each other app); 10 device
+-- events per device over the 90 days ending yesterday: 10,000,000 raw events, their activity days, the device
+-- registry, stored MAU (rebuilt with private.repair_mau), daily bandwidth and a few bundles per app.
+\set ON_ERROR_STOP on
+set client_min_messages = warning;
+set jit = off;
+
+insert into auth.users (id, email) values ('00000000-0000-4000-8000-00000000b001', 'bench@tally.local')
+on conflict do nothing;
+insert into public.orgs (id, created_by, name, management_email) values
+  ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-00000000b001', 'Bench org A', 'bench@tally.local'),
+  ('00000000-0000-4000-8000-0000000000a2', '00000000-0000-4000-8000-00000000b001', 'Bench org B', 'bench@tally.local');
+insert into public.org_users (org_id, user_id, user_right)
+select id, '00000000-0000-4000-8000-00000000b001', 'super_admin' from public.orgs where name like 'Bench org %';
+insert into public.apikeys (user_id, key_hash, key_prefix, name, mode)
+values ('00000000-0000-4000-8000-00000000b001', private.secret_hash(:'bench_key'), left(:'bench_key', 12), 'bench', 'all');
+
+create temporary table bench_apps as
+select n, case when n = 0 then 'com.bench.big' else 'com.bench.app' || lpad(n::text, 2, '0') end as app_id,
+  case when n < 50 then '00000000-0000-4000-8000-0000000000a1'::uuid else '00000000-0000-4000-8000-0000000000a2'::uuid end as org_id,
+  case when n = 0 then 500000 else 5051 end as devices
+from generate_series(0, 99) as n;
+insert into public.apps (app_id, owner_org, name) select app_id, org_id, app_id from bench_apps;
+
+select (current_date - 90) as first_day \gset
+select private.ensure_usage_event_partition(:'first_day'::date + d) from generate_series(0, 89) as d;
+
+create temporary table bench_events as
+select a.app_id, a.org_id, 'dev-' || a.n || '-' || i as device_id,
+  (:'first_day'::date + ((i::bigint * 7919 + j * 104729 + a.n * 31) % 90)::integer)::timestamp
+    + make_interval(secs => (i * 13 + j * 977) % 86400) as occurred_at
+from bench_apps as a, generate_series(1, a.devices) as i, generate_series(1, 10) as j;
+
+insert into public.usage_events (org_id, event_type, occurred_at, subject, payload)
+select org_id, 'device.activity', occurred_at at time zone 'UTC', app_id,
+  jsonb_build_object('type', 'device.activity', 'app_id', app_id, 'device_id', device_id)
+from bench_events;
+
+insert into public.device_activity_days (app_id, device_id, day)
+select distinct app_id, device_id, occurred_at::date from bench_events;
+
+insert into public.devices (app_id, device_id, platform, last_seen_at)
+select app_id, device_id, case when length(device_id) % 2 = 0 then 'ios' else 'android' end::public.device_platform,
+  max(occurred_at) at time zone 'UTC'
+from bench_events group by app_id, device_id;
+
+select private.repair_mau(app_id) from bench_apps order by n;
+
+insert into public.app_daily_usage as u (app_id, day, bandwidth)
+select app_id, occurred_at::date, count(*) * 250000 from bench_events group by 1, 2
+on conflict (app_id, day) do update set bandwidth = excluded.bandwidth;
+
+insert into public.app_versions (app_id, owner_org, name, size, created_at)
+select a.app_id, a.org_id, '1.' || v || '.0', 1000000 * (v + 1), (:'first_day'::date + v * 20)::timestamp at time zone 'UTC'
+from bench_apps as a, generate_series(0, 3) as v;
+update public.app_versions set deleted = true, deleted_at = created_at + interval '30 days' where name = '1.1.0';
+
+drop table bench_events;
+vacuum analyze;
