@@ -88,7 +88,7 @@ test("a signed-in user's JWT is accepted with the user's full rights", async () 
 });
 
 test("each function serves its OpenAPI document", async () => {
-  for (const name of ["organization", "apikey", "app"]) {
+  for (const name of ["organization", "apikey", "app", "channel", "device", "bundle", "ingest", "statistics"]) {
     const reply = await invoke(`${name}/openapi.json`);
     assert.equal(reply.status, 200);
     assert.equal(reply.data.openapi, "3.1.0");
