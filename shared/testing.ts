@@ -106,3 +106,16 @@ export async function createKey(credential: string, body: Record<string, unknown
   if (reply.status !== 200) throw new Error(`key create failed: ${JSON.stringify(reply.data)}`);
   return reply.data.apikey.key;
 }
+
+/** createOrgWithKey plus one app created over HTTP, with a unique reverse-domain id. */
+export async function createOrgWithApp(handle: string) {
+  const org = await createOrgWithKey(handle);
+  const appId = `com.test.${handle.replaceAll("-", "")}${crypto.randomUUID().slice(0, 8)}`;
+  const created = await invoke("app", {
+    method: "POST",
+    credential: org.key,
+    body: { owner_org: org.orgId, app_id: appId, name: handle },
+  });
+  if (created.status !== 200) throw new Error(`app create failed: ${JSON.stringify(created.data)}`);
+  return { ...org, appId };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { adminDb, createKey, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+import { adminDb, createKey, createOrgWithApp, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
 
 const BUNDLE_KEYS = [
   "app_id",
@@ -21,18 +21,6 @@ const BUNDLE_KEYS = [
   "size",
 ].sort();
 
-async function orgWithApp(handle: string) {
-  const org = await createOrgWithKey(handle);
-  const appId = `com.bundle.${handle.replaceAll("-", "")}${crypto.randomUUID().slice(0, 8)}`;
-  const created = await invoke("app", {
-    method: "POST",
-    credential: org.key,
-    body: { owner_org: org.orgId, app_id: appId, name: handle },
-  });
-  assert.equal(created.status, 200);
-  return { ...org, appId };
-}
-
 async function createBundle(key: string, body: Record<string, unknown>) {
   return await invoke("bundle", { method: "POST", credential: key, body });
 }
@@ -44,7 +32,7 @@ async function todayStorage(appId: string): Promise<number> {
 }
 
 test("POST /bundle returns the documented Bundle; GET lists it", async () => {
-  const { owner, orgId, appId, key } = await orgWithApp("bundle-shape");
+  const { owner, orgId, appId, key } = await createOrgWithApp("bundle-shape");
   const created = await createBundle(key, {
     app_id: appId,
     version: "1.2.3",
@@ -91,7 +79,7 @@ test("POST /bundle returns the documented Bundle; GET lists it", async () => {
 });
 
 test("DELETE /bundle keeps history; a deleted version may be registered again; 409 while live", async () => {
-  const { appId, key } = await orgWithApp("bundle-history");
+  const { appId, key } = await createOrgWithApp("bundle-history");
   const first = await createBundle(key, { app_id: appId, version: "1.0.0", size: 100 });
   assert.equal(first.status, 200);
   const clash = await createBundle(key, { app_id: appId, version: "1.0.0", size: 5 });
@@ -124,7 +112,7 @@ test("DELETE /bundle keeps history; a deleted version may be registered again; 4
 });
 
 test("DELETE /bundle without version deletes every live bundle; channels stop serving them", async () => {
-  const { appId, key } = await orgWithApp("bundle-all");
+  const { appId, key } = await createOrgWithApp("bundle-all");
   for (const version of ["1.0.0", "1.1.0", "2.0.0"]) {
     assert.equal((await createBundle(key, { app_id: appId, version, size: 10 })).status, 200);
   }
@@ -152,7 +140,7 @@ test("DELETE /bundle without version deletes every live bundle; channels stop se
 });
 
 test("GET /bundle pages in 50s, newest first", async () => {
-  const { appId, key } = await orgWithApp("bundle-paging");
+  const { appId, key } = await createOrgWithApp("bundle-paging");
   const ids: number[] = [];
   for (let i = 0; i < 51; i++) {
     const created = await createBundle(key, { app_id: appId, version: `0.0.${i}`, size: i });
@@ -168,7 +156,7 @@ test("GET /bundle pages in 50s, newest first", async () => {
 });
 
 test("invalid bundle input is refused with 400 naming the field", async () => {
-  const { appId, key } = await orgWithApp("bundle-invalid");
+  const { appId, key } = await createOrgWithApp("bundle-invalid");
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ app_id: appId, size: 1 }, /version/],
     [{ app_id: appId, version: "1.0.0" }, /size/],
@@ -194,7 +182,7 @@ test("invalid bundle input is refused with 400 naming the field", async () => {
 });
 
 test("bundle rights: read key reads only, upload key registers but cannot delete", async () => {
-  const { owner, orgId, appId, key } = await orgWithApp("bundle-rights");
+  const { owner, orgId, appId, key } = await createOrgWithApp("bundle-rights");
   await createBundle(key, { app_id: appId, version: "1.0.0", size: 1 });
   const readKey = await createKey(owner.jwt, { org_id: orgId, mode: "read" });
   assert.equal((await invoke(`bundle?app_id=${appId}`, { credential: readKey })).data.length, 1);
@@ -216,7 +204,7 @@ test("bundle rights: read key reads only, upload key registers but cannot delete
 });
 
 test("a key of another organization gets 404 on bundles", async () => {
-  const a = await orgWithApp("bundle-iso-a");
+  const a = await createOrgWithApp("bundle-iso-a");
   const b = await createOrgWithKey("bundle-iso-b");
   await createBundle(a.key, { app_id: a.appId, version: "1.0.0", size: 7 });
   for (

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createKey, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+import { createKey, createOrgWithApp, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
 
 const CHANNEL_KEYS = [
   "id",
@@ -19,24 +19,12 @@ const CHANNEL_KEYS = [
   "allow_device_self_set",
 ].sort();
 
-async function orgWithApp(handle: string) {
-  const org = await createOrgWithKey(handle);
-  const appId = `com.channel.${handle.replaceAll("-", "")}${crypto.randomUUID().slice(0, 8)}`;
-  const created = await invoke("app", {
-    method: "POST",
-    credential: org.key,
-    body: { owner_org: org.orgId, app_id: appId, name: handle },
-  });
-  assert.equal(created.status, 200);
-  return { ...org, appId };
-}
-
 async function setChannel(key: string, body: Record<string, unknown>) {
   return await invoke("channel", { method: "POST", credential: key, body });
 }
 
 test("POST /channel creates with defaults, GET returns the documented Channel, DELETE removes", async () => {
-  const { owner, appId, key } = await orgWithApp("chan-crud");
+  const { owner, appId, key } = await createOrgWithApp("chan-crud");
   assert.deepEqual((await setChannel(key, { app_id: appId, channel: "production" })).data, { status: "ok" });
 
   const one = await invoke(`channel?app_id=${appId}&channel=production`, { credential: key });
@@ -81,7 +69,7 @@ test("POST /channel creates with defaults, GET returns the documented Channel, D
 });
 
 test("POST /channel on an existing channel changes only the fields given; version is a bundle name", async () => {
-  const { appId, key } = await orgWithApp("chan-update");
+  const { appId, key } = await createOrgWithApp("chan-update");
   const bundle = await invoke("bundle", {
     method: "POST",
     credential: key,
@@ -132,7 +120,7 @@ test("POST /channel on an existing channel changes only the fields given; versio
 });
 
 test("one default channel per app: public = true makes the others non-public", async () => {
-  const { appId, key } = await orgWithApp("chan-public");
+  const { appId, key } = await createOrgWithApp("chan-public");
   await setChannel(key, { app_id: appId, channel: "a", public: true });
   await setChannel(key, { app_id: appId, channel: "b" });
   await setChannel(key, { app_id: appId, channel: "c", public: true });
@@ -150,7 +138,7 @@ test("one default channel per app: public = true makes the others non-public", a
 });
 
 test("GET /channel pages in 50s, ordered by id", async () => {
-  const { appId, key } = await orgWithApp("chan-paging");
+  const { appId, key } = await createOrgWithApp("chan-paging");
   const names = Array.from({ length: 51 }, (_, i) => `ch-${50 - i}`);
   for (const channel of names) assert.equal((await setChannel(key, { app_id: appId, channel })).status, 200);
   const first = await invoke(`channel?app_id=${appId}`, { credential: key });
@@ -166,7 +154,7 @@ test("GET /channel pages in 50s, ordered by id", async () => {
 });
 
 test("invalid channel input is refused with 400 naming the field", async () => {
-  const { appId, key } = await orgWithApp("chan-invalid");
+  const { appId, key } = await createOrgWithApp("chan-invalid");
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ app_id: appId }, /channel/],
     [{ channel: "x" }, /app_id/],
@@ -193,7 +181,7 @@ test("invalid channel input is refused with 400 naming the field", async () => {
 });
 
 test("a read key reads channels but cannot write them (403)", async () => {
-  const { owner, orgId, appId, key } = await orgWithApp("chan-read");
+  const { owner, orgId, appId, key } = await createOrgWithApp("chan-read");
   await setChannel(key, { app_id: appId, channel: "prod" });
   const readKey = await createKey(owner.jwt, { org_id: orgId, mode: "read" });
   assert.equal((await invoke(`channel?app_id=${appId}&channel=prod`, { credential: readKey })).status, 200);
@@ -215,7 +203,7 @@ test("a read key reads channels but cannot write them (403)", async () => {
 });
 
 test("a key of another organization gets 404 on channels", async () => {
-  const a = await orgWithApp("chan-iso-a");
+  const a = await createOrgWithApp("chan-iso-a");
   const b = await createOrgWithKey("chan-iso-b");
   await setChannel(a.key, { app_id: a.appId, channel: "prod" });
   for (

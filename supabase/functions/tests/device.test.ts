@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createKey, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+import { createKey, createOrgWithApp, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
 
 const DEVICE_KEYS = [
   "created_at",
@@ -19,14 +19,8 @@ const DEVICE_KEYS = [
 
 /** An org, an app with bundles 1.0.0 and 2.0.0 and a channel "beta". */
 async function orgWithApp(handle: string) {
-  const org = await createOrgWithKey(handle);
-  const appId = `com.device.${handle.replaceAll("-", "")}${crypto.randomUUID().slice(0, 8)}`;
-  const created = await invoke("app", {
-    method: "POST",
-    credential: org.key,
-    body: { owner_org: org.orgId, app_id: appId, name: handle },
-  });
-  assert.equal(created.status, 200);
+  const org = await createOrgWithApp(handle);
+  const appId = org.appId;
   const bundles: Record<string, number> = {};
   for (const version of ["1.0.0", "2.0.0"]) {
     const bundle = await invoke("bundle", {

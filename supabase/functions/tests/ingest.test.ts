@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
-import { adminDb, createKey, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+import { adminDb, createKey, createOrgWithApp, invoke, test } from "../../../shared/testing.ts";
 
 async function orgWithApp(handle: string) {
-  const org = await createOrgWithKey(handle);
-  const appId = `com.ingest.${handle.replaceAll("-", "")}${crypto.randomUUID().slice(0, 8)}`;
-  const created = await invoke("app", {
-    method: "POST",
-    credential: org.key,
-    body: { owner_org: org.orgId, app_id: appId, name: handle },
-  });
-  assert.equal(created.status, 200);
+  const org = await createOrgWithApp(handle);
+  const appId = org.appId;
   const uploadKey = await createKey(org.owner.jwt, { org_id: org.orgId, mode: "upload" });
   return { ...org, appId, uploadKey };
 }
