@@ -6,7 +6,8 @@
  * 3. p50/p99 of a 90-day /statistics/app (the 500k-device app) and /statistics/org (50 apps) against a trivial
  *    authenticated endpoint; HTTP ingest throughput (batches of 1000) against a plain multi-row INSERT of the same
  *    events into an indexed table from the same client.
- * Prints a table and writes bench/results/latest.json. Set BENCH_KEEP=1 to keep the database.
+ * Prints a table and writes bench/results/latest.json. BENCH_KEEP=1 keeps the database; BENCH_REUSE=1 then measures
+ * again on the kept database without regenerating it (after migrations were added, not edited).
  */
 import postgres from "postgres";
 import { prepareDatabase, repoRoot, withDatabase } from "../shared/database.ts";
@@ -131,7 +132,8 @@ async function plainInsertRate(batches: ReturnType<typeof ingestBatches>) {
   return rate;
 }
 
-await createWorkload();
+if (Deno.env.get("BENCH_REUSE")) await prepareDatabase(databaseUrl, { seed: false });
+else await createWorkload();
 const server = await startServer();
 try {
   const today = new Date();
@@ -181,7 +183,7 @@ try {
 } finally {
   server.kill();
   await server.status;
-  if (!Deno.env.get("BENCH_KEEP")) {
+  if (!Deno.env.get("BENCH_KEEP") && !Deno.env.get("BENCH_REUSE")) {
     const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
     await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
     await admin.end();

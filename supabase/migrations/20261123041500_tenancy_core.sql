@@ -108,15 +108,23 @@ comment on column public.apikeys.updated_at is 'When the key was last changed.';
 -- Small helpers
 
 create function private.iso_utc(ts timestamptz) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select pg_catalog.to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+as $$
+begin
+  return (select pg_catalog.to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+end
+$$;
 comment on function private.iso_utc(timestamptz) is 'ISO 8601 UTC text of a timestamp, independent of the session time zone.';
 
 create function private.accepted_role(r public.user_min_right) returns public.user_min_right
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select pg_catalog.replace(r::text, 'invite_', '')::public.user_min_right $$;
+as $$
+begin
+  return (select pg_catalog.replace(r::text, 'invite_', '')::public.user_min_right);
+end
+$$;
 comment on function private.accepted_role(public.user_min_right) is 'The role an invitation turns into once accepted.';
 
 create function private.touch_updated_at() returns trigger
@@ -142,35 +150,39 @@ create trigger apikeys_touch before update of name, mode, limited_to_orgs, limit
 -- key_apps. A signed-in user (no key_id) has the full rights of their roles.
 
 create function private.caller_key_ceiling() returns public.user_min_right
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select case
-    when (select auth.jwt()) ->> 'key_id' is null then 'super_admin'
-    else case (select auth.jwt()) ->> 'key_mode'
-      when 'read' then 'read'
-      when 'upload' then 'upload'
-      when 'write' then 'write'
-      when 'all' then 'super_admin'
-    end
-  end::public.user_min_right
+begin
+  return (select case
+      when (select auth.jwt()) ->> 'key_id' is null then 'super_admin'
+      else case (select auth.jwt()) ->> 'key_mode'
+        when 'read' then 'read'
+        when 'upload' then 'upload'
+        when 'write' then 'write'
+        when 'all' then 'super_admin'
+      end
+    end::public.user_min_right);
+end
 $$;
 comment on function private.caller_key_ceiling() is
   'Highest role the calling credential allows: the key mode as a role, or super_admin for a signed-in user.';
 
 create function private.caller_key_allows(p_org uuid, p_app text) returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select c ->> 'key_id' is null
-    or (
-      (pg_catalog.jsonb_array_length(coalesce(c -> 'key_orgs', '[]')) = 0 or coalesce(c -> 'key_orgs', '[]') ? p_org::text)
-      and (
-        pg_catalog.jsonb_array_length(coalesce(c -> 'key_apps', '[]')) = 0
-        or (p_app is not null and coalesce(c -> 'key_apps', '[]') ? p_app)
+begin
+  return (select c ->> 'key_id' is null
+      or (
+        (pg_catalog.jsonb_array_length(coalesce(c -> 'key_orgs', '[]')) = 0 or coalesce(c -> 'key_orgs', '[]') ? p_org::text)
+        and (
+          pg_catalog.jsonb_array_length(coalesce(c -> 'key_apps', '[]')) = 0
+          or (p_app is not null and coalesce(c -> 'key_apps', '[]') ? p_app)
+        )
       )
-    )
-  from (select coalesce((select auth.jwt()), '{}') as c) as claims
+    from (select coalesce((select auth.jwt()), '{}') as c) as claims);
+end
 $$;
 comment on function private.caller_key_allows(uuid, text) is
   'Whether the calling key''s organization and app limits reach this org (and app; null = org-wide). True for a signed-in user.';
@@ -178,65 +190,75 @@ comment on function private.caller_key_allows(uuid, text) is
 -- security definer: reads org_users without its own policies, which call this function (no recursion); it only
 -- ever reports the rights of the caller (auth.uid()).
 create function private.caller_right(p_org uuid, p_app text default null) returns public.user_min_right
-language sql stable
+language plpgsql stable
 security definer
 set search_path = ''
 as $$
-  select least(m.user_right, private.caller_key_ceiling())
-  from public.org_users as m
-  where m.org_id = p_org
-    and m.user_id = (select auth.uid())
-    and m.user_right >= 'read'
-    and (m.app_id is null or m.app_id = p_app)
-    and private.caller_key_allows(p_org, p_app)
+begin
+  return (select least(m.user_right, private.caller_key_ceiling())
+    from public.org_users as m
+    where m.org_id = p_org
+      and m.user_id = (select auth.uid())
+      and m.user_right >= 'read'
+      and (m.app_id is null or m.app_id = p_app)
+      and private.caller_key_allows(p_org, p_app));
+end
 $$;
 comment on function private.caller_right(uuid, text) is
   'Effective role of the caller in an org (and app): the lesser of the member role and the key mode, null when none.';
 
 create function private.has_right(p_org uuid, p_min public.user_min_right, p_app text default null) returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
-as $$ select coalesce(private.caller_right(p_org, p_app) >= p_min, false) $$;
+as $$
+begin
+  return (select coalesce(private.caller_right(p_org, p_app) >= p_min, false));
+end
+$$;
 comment on function private.has_right(uuid, public.user_min_right, text) is
   'Whether the caller has at least role p_min in the org (for app p_app when given).';
 
 -- security definer: like caller_right, it reads org_users and apps for the caller only, below their policies.
 create function private.can_see_org(p_org uuid) returns boolean
-language sql stable
+language plpgsql stable
 security definer
 set search_path = ''
 as $$
-  select exists (
-    select 1 from public.org_users as m
-    where m.org_id = p_org and m.user_id = (select auth.uid()) and m.user_right >= 'read'
-  )
-  and (
-    private.caller_key_allows(p_org, null)
-    or exists (
-      select 1 from public.apps as a
-      where a.owner_org = p_org and private.caller_key_allows(p_org, a.app_id)
+begin
+  return (select exists (
+      select 1 from public.org_users as m
+      where m.org_id = p_org and m.user_id = (select auth.uid()) and m.user_right >= 'read'
     )
-  )
+    and (
+      private.caller_key_allows(p_org, null)
+      or exists (
+        select 1 from public.apps as a
+        where a.owner_org = p_org and private.caller_key_allows(p_org, a.app_id)
+      )
+    ));
+end
 $$;
 comment on function private.can_see_org(uuid) is
   'Whether the organization is visible to the caller: an accepted member whose key reaches it or one of its apps.';
 
 create function private.caller_may_manage_key(p_orgs uuid[], p_apps text[]) returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select case
-    when c ->> 'key_id' is null then true
-    when c ->> 'key_mode' <> 'all' then false
-    else
-      (pg_catalog.jsonb_array_length(coalesce(c -> 'key_orgs', '[]')) = 0
-        or (pg_catalog.cardinality(p_orgs) > 0
-          and p_orgs <@ array(select pg_catalog.jsonb_array_elements_text(c -> 'key_orgs'))::uuid[]))
-      and (pg_catalog.jsonb_array_length(coalesce(c -> 'key_apps', '[]')) = 0
-        or (pg_catalog.cardinality(p_apps) > 0
-          and p_apps <@ array(select pg_catalog.jsonb_array_elements_text(c -> 'key_apps'))))
-  end
-  from (select coalesce((select auth.jwt()), '{}') as c) as claims
+begin
+  return (select case
+      when c ->> 'key_id' is null then true
+      when c ->> 'key_mode' <> 'all' then false
+      else
+        (pg_catalog.jsonb_array_length(coalesce(c -> 'key_orgs', '[]')) = 0
+          or (pg_catalog.cardinality(p_orgs) > 0
+            and p_orgs <@ array(select pg_catalog.jsonb_array_elements_text(c -> 'key_orgs'))::uuid[]))
+        and (pg_catalog.jsonb_array_length(coalesce(c -> 'key_apps', '[]')) = 0
+          or (pg_catalog.cardinality(p_apps) > 0
+            and p_apps <@ array(select pg_catalog.jsonb_array_elements_text(c -> 'key_apps'))))
+    end
+    from (select coalesce((select auth.jwt()), '{}') as c) as claims);
+end
 $$;
 comment on function private.caller_may_manage_key(uuid[], text[]) is
   'Whether the caller may see or manage a key with these limits: a signed-in user, or a key of mode all whose own limits contain them.';
@@ -336,38 +358,44 @@ create trigger org_users_keep_last_super_admin before update or delete on public
 -- JSON shapes of the documented interfaces
 
 create function private.org_json(o public.orgs) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select pg_catalog.jsonb_build_object(
-    'id', o.id, 'created_by', o.created_by, 'created_at', private.iso_utc(o.created_at),
-    'updated_at', private.iso_utc(o.updated_at), 'logo', o.logo, 'name', o.name,
-    'management_email', o.management_email, 'customer_id', o.customer_id
-  )
+begin
+  return (select pg_catalog.jsonb_build_object(
+      'id', o.id, 'created_by', o.created_by, 'created_at', private.iso_utc(o.created_at),
+      'updated_at', private.iso_utc(o.updated_at), 'logo', o.logo, 'name', o.name,
+      'management_email', o.management_email, 'customer_id', o.customer_id
+    ));
+end
 $$;
 comment on function private.org_json(public.orgs) is 'An organization as the API''s Organization object.';
 
 create function private.app_json(a public.apps) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select pg_catalog.jsonb_build_object(
-    'app_id', a.app_id, 'owner_org', a.owner_org, 'name', a.name,
-    'created_at', private.iso_utc(a.created_at), 'updated_at', private.iso_utc(a.updated_at)
-  )
+begin
+  return (select pg_catalog.jsonb_build_object(
+      'app_id', a.app_id, 'owner_org', a.owner_org, 'name', a.name,
+      'created_at', private.iso_utc(a.created_at), 'updated_at', private.iso_utc(a.updated_at)
+    ));
+end
 $$;
 comment on function private.app_json(public.apps) is 'An app as the API returns it.';
 
 create function private.apikey_json(k public.apikeys) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select pg_catalog.jsonb_build_object(
-    'id', k.id, 'key', k.key_prefix, 'mode', k.mode, 'name', k.name, 'user_id', k.user_id,
-    'limited_to_orgs', pg_catalog.to_jsonb(k.limited_to_orgs), 'limited_to_apps', pg_catalog.to_jsonb(k.limited_to_apps),
-    'expires_at', private.iso_utc(k.expires_at), 'last_used_at', private.iso_utc(k.last_used_at),
-    'created_at', private.iso_utc(k.created_at), 'updated_at', private.iso_utc(k.updated_at)
-  )
+begin
+  return (select pg_catalog.jsonb_build_object(
+      'id', k.id, 'key', k.key_prefix, 'mode', k.mode, 'name', k.name, 'user_id', k.user_id,
+      'limited_to_orgs', pg_catalog.to_jsonb(k.limited_to_orgs), 'limited_to_apps', pg_catalog.to_jsonb(k.limited_to_apps),
+      'expires_at', private.iso_utc(k.expires_at), 'last_used_at', private.iso_utc(k.last_used_at),
+      'created_at', private.iso_utc(k.created_at), 'updated_at', private.iso_utc(k.updated_at)
+    ));
+end
 $$;
 comment on function private.apikey_json(public.apikeys) is 'An API key as listed: the display prefix in key, never the secret.';
 
@@ -375,9 +403,13 @@ comment on function private.apikey_json(public.apikeys) is 'An API key as listed
 -- Authentication of API keys
 
 create function private.secret_hash(p_secret text) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_secret, 'UTF8')), 'hex') $$;
+as $$
+begin
+  return (select pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_secret, 'UTF8')), 'hex'));
+end
+$$;
 comment on function private.secret_hash(text) is 'Hex SHA-256 of an API key secret: what apikeys.key_hash stores.';
 
 -- security definer: runs before any caller is known, so it must read apikeys below their policies. It returns

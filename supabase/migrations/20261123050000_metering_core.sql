@@ -305,16 +305,24 @@ comment on column public.activity_registrations.registered is 'Users first seen 
 
 -- security definer: policies on app-keyed tables need the app's owner org, and apps' own policy may hide it.
 create function private.app_owner(p_app text) returns uuid
-language sql stable
+language plpgsql stable
 security definer
 set search_path = ''
-as $$ select owner_org from public.apps where app_id = p_app $$;
+as $$
+begin
+  return (select owner_org from public.apps where app_id = p_app);
+end
+$$;
 comment on function private.app_owner(text) is 'Organization owning an app (null when there is none).';
 
 create function private.has_app_right(p_app text, p_min public.user_min_right) returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
-as $$ select private.has_right(private.app_owner(p_app), p_min, p_app) $$;
+as $$
+begin
+  return (select private.has_right(private.app_owner(p_app), p_min, p_app));
+end
+$$;
 comment on function private.has_app_right(text, public.user_min_right) is 'Whether the caller has at least role p_min on the app.';
 
 -- ---------------------------------------------------------------------------------------------------------------
@@ -473,21 +481,17 @@ comment on function private.ensure_usage_event_partition(date) is 'Creates the r
 -- ---------------------------------------------------------------------------------------------------------------
 -- Ingest
 
-create function private.utc_day(ts timestamptz) returns date
-language sql immutable
-set search_path = ''
-as $$ select (ts at time zone 'UTC')::date $$;
-comment on function private.utc_day(timestamptz) is 'UTC calendar day of a timestamp.';
-
 create function private.period_start(p_period public.activity_period, p_day date) returns date
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case p_period
-    when 'day' then p_day
-    when 'week' then pg_catalog.date_trunc('week', p_day::timestamp)::date
-    when 'month' then pg_catalog.date_trunc('month', p_day::timestamp)::date
-  end
+begin
+  return (select case p_period
+      when 'day' then p_day
+      when 'week' then pg_catalog.date_trunc('week', p_day::timestamp)::date
+      when 'month' then pg_catalog.date_trunc('month', p_day::timestamp)::date
+    end);
+end
 $$;
 comment on function private.period_start(public.activity_period, date) is 'First day of the day / ISO week / month containing p_day.';
 
@@ -525,35 +529,51 @@ begin
   end if;
 
   insert into pg_temp.batch (idx, event_type, occurred_at, day, client_id, org_id, subject, payload)
-  select e.ordinality - 1, e.value ->> 'type', (e.value ->> 'timestamp')::timestamptz,
-    private.utc_day((e.value ->> 'timestamp')::timestamptz), e.value ->> 'id',
-    case when e.value ->> 'type' in ('device.activity', 'bundle.download')
-      then private.app_owner(e.value ->> 'app_id') else event_org end,
+  select e.ordinality - 1, e.value ->> 'type', e.occurred_at, (e.occurred_at at time zone 'UTC')::date,
+    e.value ->> 'id',
+    case when e.value ->> 'type' in ('device.activity', 'bundle.download') then a.owner_org else event_org end,
     coalesce(e.value ->> 'app_id', e.value ->> 'space_id', e.value ->> 'workspace_id'),
     e.value
-  from pg_catalog.jsonb_array_elements(p_events) with ordinality as e;
-
-  -- Every event must be about something the caller may upload to; the batch is all or nothing.
-  select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('index', b.idx, 'error', b.problem) order by b.idx)
-  into errors
   from (
-    select idx, case
-      when occurred_at > pg_catalog.now() + interval '5 minutes' then 'timestamp is more than 5 minutes in the future'
-      when occurred_at < pg_catalog.now() - interval '400 days' then 'timestamp is older than 400 days'
-      when event_type in ('device.activity', 'bundle.download') and not private.has_right(org_id, 'read', subject)
-        then 'App ' || subject || ' not found'
-      when event_type in ('api.request', 'workspace.activity') and org_id is null
-        then 'org_id is required: the key reaches more than one organization'
-      when event_type in ('api.request', 'workspace.activity') and not private.has_right(org_id, 'read')
-        then 'Organization not found'
-      when event_type in ('device.activity', 'bundle.download') and not private.has_right(org_id, 'upload', subject)
-        then 'Ingesting needs a key of mode upload or above on app ' || subject
-      when event_type in ('api.request', 'workspace.activity') and not private.has_right(org_id, 'upload')
-        then 'Ingesting needs a key of mode upload or above on the organization'
-    end as problem
+    select value, ordinality, (value ->> 'timestamp')::timestamptz as occurred_at
+    from pg_catalog.jsonb_array_elements(p_events) with ordinality
+  ) as e
+  left join public.apps as a on a.app_id = e.value ->> 'app_id';
+
+  -- Every event must be about something the caller may upload to; the batch is all or nothing. Rights are checked
+  -- once per distinct app / org of the batch, not per event.
+  with classified as (
+    select idx, org_id,
+      event_type in ('device.activity', 'bundle.download') as about_app,
+      case when event_type in ('device.activity', 'bundle.download') then subject end as app_id,
+      case
+        when occurred_at > pg_catalog.now() + interval '5 minutes' then 'timestamp is more than 5 minutes in the future'
+        when occurred_at < pg_catalog.now() - interval '400 days' then 'timestamp is older than 400 days'
+      end as time_problem
     from pg_temp.batch
-  ) as b
-  where b.problem is not null;
+  ),
+  subject_rights as materialized (
+    select about_app, org_id, app_id, private.caller_right(org_id, app_id) as caller_right
+    from (select distinct about_app, org_id, app_id from classified) as subjects
+  ),
+  rights as (
+    select about_app, org_id, app_id, case
+      when about_app and caller_right is null then 'App ' || app_id || ' not found'
+      when not about_app and org_id is null then 'org_id is required: the key reaches more than one organization'
+      when not about_app and caller_right is null then 'Organization not found'
+      when about_app and caller_right < 'upload' then 'Ingesting needs a key of mode upload or above on app ' || app_id
+      when caller_right < 'upload' then 'Ingesting needs a key of mode upload or above on the organization'
+    end as problem
+    from subject_rights
+  )
+  select pg_catalog.jsonb_agg(
+    pg_catalog.jsonb_build_object('index', c.idx, 'error', coalesce(c.time_problem, r.problem)) order by c.idx
+  )
+  into errors
+  from classified as c
+  join rights as r on r.about_app = c.about_app and r.org_id is not distinct from c.org_id
+    and r.app_id is not distinct from c.app_id
+  where coalesce(c.time_problem, r.problem) is not null;
   if errors is not null then
     -- The status follows the worst problem: not allowed (403), then not found (404), then invalid (400).
     raise exception 'Invalid events' using detail = errors::text, errcode = case
@@ -638,15 +658,31 @@ begin
       ) as next_any
     from new_days as n
   ),
+  -- Each new day adds 1 on [lo, hi]; summing +1 at lo and -1 after hi per app and running the sum gives the
+  -- increment of every affected day without expanding each range.
+  ranges as (
+    select app_id, greatest(day, previous_stored + 30) as lo, least(day + 29, next_any - 1) as hi from neighbours
+  ),
+  edges as (
+    select app_id, edge_day, sum(change) as change
+    from (
+      select app_id, lo as edge_day, 1 as change from ranges where lo <= hi
+      union all
+      select app_id, hi + 1, -1 from ranges where lo <= hi
+    ) as both_ends
+    group by app_id, edge_day
+  ),
+  steps as (
+    select app_id, edge_day,
+      pg_catalog.lead(edge_day) over (partition by app_id order by edge_day) as next_edge,
+      sum(change) over (partition by app_id order by edge_day) as added
+    from edges
+  ),
   covered as (
-    select nb.app_id, covered_day::date as day, count(*)::integer as added
-    from neighbours as nb,
-      pg_catalog.generate_series(
-        greatest(nb.day, nb.previous_stored + 30)::timestamp,
-        least(nb.day + 29, nb.next_any - 1)::timestamp,
-        interval '1 day'
-      ) as covered_day
-    group by nb.app_id, covered_day::date
+    select s.app_id, covered_day::date as day, s.added::integer as added
+    from steps as s,
+      pg_catalog.generate_series(s.edge_day::timestamp, (s.next_edge - 1)::timestamp, interval '1 day') as covered_day
+    where s.added <> 0
   ),
   stored_days as (
     insert into public.device_activity_days (app_id, device_id, day)
@@ -908,7 +944,7 @@ comment on function private.activity_registered(uuid, public.activity_kind, date
 -- Grants
 
 revoke all on function private.app_owner(text), private.has_app_right(text, public.user_min_right),
-  private.track_bundle_storage(), private.ensure_usage_event_partition(date), private.utc_day(timestamptz),
+  private.track_bundle_storage(), private.ensure_usage_event_partition(date),
   private.period_start(public.activity_period, date), private.ingest_workspace_activity(),
   private.app_daily_stats(text[], date, date), private.recompute_mau(text, date, date), private.repair_mau(text),
   private.space_daily_traffic(uuid, text, date, date),
@@ -917,7 +953,7 @@ revoke all on function private.app_owner(text), private.has_app_right(text, publ
   public.ingest_events(jsonb, uuid)
   from public, anon, authenticated;
 grant execute on function private.app_owner(text), private.has_app_right(text, public.user_min_right),
-  private.utc_day(timestamptz), private.period_start(public.activity_period, date),
+  private.period_start(public.activity_period, date),
   private.app_daily_stats(text[], date, date), private.space_daily_traffic(uuid, text, date, date),
   private.activity_actives(uuid, text, public.activity_kind, public.activity_period, date, date, text),
   private.activity_registered(uuid, public.activity_kind, date, date, text),

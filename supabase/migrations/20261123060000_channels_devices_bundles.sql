@@ -24,65 +24,79 @@ comment on function private.require_app_right(text, public.user_min_right, text)
   'Raises 404 (App not found) when the caller cannot see the app, or 403 with p_refusal when its role is below p_min.';
 
 create function private.live_bundle_id(p_app_id text, p_name text) returns bigint
-language sql stable
+language plpgsql stable
 set search_path = ''
-as $$ select id from public.app_versions where app_id = p_app_id and name = p_name and not deleted $$;
+as $$
+begin
+  return (select id from public.app_versions where app_id = p_app_id and name = p_name and not deleted);
+end
+$$;
 comment on function private.live_bundle_id(text, text) is 'Id of the app''s live (not deleted) bundle of that version name, or null.';
 
 create function private.version_ref_json(p_bundle_id bigint) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
-as $$ select pg_catalog.jsonb_build_object('id', v.id, 'name', v.name) from public.app_versions as v where v.id = p_bundle_id $$;
+as $$
+begin
+  return (select pg_catalog.jsonb_build_object('id', v.id, 'name', v.name) from public.app_versions as v where v.id = p_bundle_id);
+end
+$$;
 comment on function private.version_ref_json(bigint) is 'A bundle as the {id, name} reference of channels and devices; null when none.';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- JSON shapes of the documented interfaces
 
 create function private.channel_json(c public.channels) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select pg_catalog.jsonb_build_object(
-    'id', c.id, 'created_at', private.iso_utc(c.created_at), 'name', c.name, 'app_id', c.app_id,
-    'version', private.version_ref_json(c.version_id), 'created_by', c.created_by,
-    'updated_at', private.iso_utc(c.updated_at), 'public', c.public,
-    'disableAutoUpdateUnderNative', c.disable_auto_update_under_native, 'disableAutoUpdate', c.disable_auto_update,
-    'allow_emulator', c.allow_emulator, 'allow_dev', c.allow_dev, 'ios', c.ios, 'android', c.android,
-    'allow_device_self_set', c.allow_device_self_set
-  )
+begin
+  return (select pg_catalog.jsonb_build_object(
+      'id', c.id, 'created_at', private.iso_utc(c.created_at), 'name', c.name, 'app_id', c.app_id,
+      'version', private.version_ref_json(c.version_id), 'created_by', c.created_by,
+      'updated_at', private.iso_utc(c.updated_at), 'public', c.public,
+      'disableAutoUpdateUnderNative', c.disable_auto_update_under_native, 'disableAutoUpdate', c.disable_auto_update,
+      'allow_emulator', c.allow_emulator, 'allow_dev', c.allow_dev, 'ios', c.ios, 'android', c.android,
+      'allow_device_self_set', c.allow_device_self_set
+    ));
+end
 $$;
 comment on function private.channel_json(public.channels) is 'A channel as the API''s Channel object (version as {id, name} or null).';
 
 create function private.device_json(d public.devices) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select pg_catalog.jsonb_build_object(
-    'created_at', private.iso_utc(d.created_at), 'updated_at', private.iso_utc(d.updated_at),
-    'device_id', d.device_id, 'custom_id', d.custom_id,
-    'version', coalesce(
-      private.version_ref_json(d.version_override_id),
-      private.version_ref_json(private.live_bundle_id(d.app_id, d.version_name))
-    ),
-    'app_id', d.app_id, 'platform', d.platform, 'plugin_version', d.plugin_version, 'os_version', d.os_version,
-    'version_build', d.version_build, 'is_prod', d.is_prod, 'is_emulator', d.is_emulator,
-    'channel', (select ch.name from public.channels as ch where ch.id = d.channel_override_id)
-  )
+begin
+  return (select pg_catalog.jsonb_build_object(
+      'created_at', private.iso_utc(d.created_at), 'updated_at', private.iso_utc(d.updated_at),
+      'device_id', d.device_id, 'custom_id', d.custom_id,
+      'version', coalesce(
+        private.version_ref_json(d.version_override_id),
+        private.version_ref_json(private.live_bundle_id(d.app_id, d.version_name))
+      ),
+      'app_id', d.app_id, 'platform', d.platform, 'plugin_version', d.plugin_version, 'os_version', d.os_version,
+      'version_build', d.version_build, 'is_prod', d.is_prod, 'is_emulator', d.is_emulator,
+      'channel', (select ch.name from public.channels as ch where ch.id = d.channel_override_id)
+    ));
+end
 $$;
 comment on function private.device_json(public.devices) is
   'A device as the API''s Device object: version is the override bundle, else the live bundle the device last reported, else null; channel is the override channel''s name or null.';
 
 create function private.bundle_json(v public.app_versions) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select pg_catalog.jsonb_build_object(
-    'app_id', v.app_id, 'bucket_id', null::text, 'checksum', v.checksum, 'created_at', private.iso_utc(v.created_at),
-    'deleted', v.deleted, 'external_url', v.external_url, 'id', v.id, 'minUpdateVersion', v.min_update_version,
-    'name', v.name, 'native_packages', v.native_packages, 'owner_org', v.owner_org, 'r2_path', null::text,
-    'session_key', null::text, 'storage_provider', v.storage_provider, 'updated_at', private.iso_utc(v.updated_at),
-    'user_id', v.user_id, 'size', v.size
-  )
+begin
+  return (select pg_catalog.jsonb_build_object(
+      'app_id', v.app_id, 'bucket_id', null::text, 'checksum', v.checksum, 'created_at', private.iso_utc(v.created_at),
+      'deleted', v.deleted, 'external_url', v.external_url, 'id', v.id, 'minUpdateVersion', v.min_update_version,
+      'name', v.name, 'native_packages', v.native_packages, 'owner_org', v.owner_org, 'r2_path', null::text,
+      'session_key', null::text, 'storage_provider', v.storage_provider, 'updated_at', private.iso_utc(v.updated_at),
+      'user_id', v.user_id, 'size', v.size
+    ));
+end
 $$;
 comment on function private.bundle_json(public.app_versions) is
   'A bundle as the API''s Bundle object; bucket_id, r2_path and session_key are always null (Tally stores no files).';

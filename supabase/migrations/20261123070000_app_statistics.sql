@@ -2,9 +2,13 @@
 -- rollups of the metering core, one row per day, zero-filled, never past today (UTC).
 
 create function private.today_utc() returns date
-language sql stable
+language plpgsql stable
 set search_path = ''
-as $$ select (pg_catalog.now() at time zone 'UTC')::date $$;
+as $$
+begin
+  return (select (pg_catalog.now() at time zone 'UTC')::date);
+end
+$$;
 comment on function private.today_utc() is 'The current UTC day.';
 
 create function private.stats_rows_json(p_app_ids text[], p_from date, p_to date) returns jsonb
