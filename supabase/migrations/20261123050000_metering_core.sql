@@ -634,8 +634,10 @@ begin
     last_seen_at = excluded.last_seen_at
   where d.last_seen_at is null or excluded.last_seen_at >= d.last_seen_at;
 
-  -- MAU: a new active day d of a device covers the days [d, d+29] that its nearest earlier stored day (p) and its
-  -- next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]. Each covered day gets +1.
+  -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
+  -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]; each covered
+  -- day gets +1. Both reach app_daily_usage in one statement, rows in order: two statements could lock the rows of
+  -- concurrent batches in crossed orders and deadlock.
   with batch_days as (
     select distinct subject as app_id, payload ->> 'device_id' as device_id, day
     from pg_temp.batch where event_type = 'device.activity'
@@ -688,18 +690,22 @@ begin
     insert into public.device_activity_days (app_id, device_id, day)
     select app_id, device_id, day from new_days
     on conflict do nothing
+  ),
+  downloads as (
+    select subject as app_id, day, sum((payload ->> 'bytes')::bigint) as bytes from pg_temp.batch
+    where event_type = 'bundle.download'
+    group by subject, day
   )
-  insert into public.app_daily_usage as u (app_id, day, mau)
-  select app_id, day, added from covered order by app_id, day
-  on conflict (app_id, day) do update set mau = u.mau + excluded.mau;
-
-  -- Bandwidth.
-  insert into public.app_daily_usage as u (app_id, day, bandwidth)
-  select subject, day, sum((payload ->> 'bytes')::bigint) from pg_temp.batch
-  where event_type = 'bundle.download'
-  group by subject, day
-  order by subject, day
-  on conflict (app_id, day) do update set bandwidth = u.bandwidth + excluded.bandwidth;
+  insert into public.app_daily_usage as u (app_id, day, mau, bandwidth)
+  select app_id, day, sum(mau_added), sum(bytes_added)
+  from (
+    select app_id, day, added as mau_added, 0 as bytes_added from covered
+    union all
+    select app_id, day, 0, bytes from downloads
+  ) as increments
+  group by app_id, day
+  order by app_id, day
+  on conflict (app_id, day) do update set mau = u.mau + excluded.mau, bandwidth = u.bandwidth + excluded.bandwidth;
 
   -- API traffic per space; bytes stay null until some event of the day measures them.
   insert into public.spaces (org_id, space_id)
