@@ -218,24 +218,35 @@ $$;
 comment on function private.has_right(uuid, public.user_min_right, text) is
   'Whether the caller has at least role p_min in the org (for app p_app when given).';
 
--- security definer: like caller_right, it reads org_users and apps for the caller only, below their policies.
+-- security definer: reads apps below their policies, for the caller's key only.
+create function private.caller_key_reaches_org(p_org uuid) returns boolean
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+begin
+  return private.caller_key_allows(p_org, null)
+    or exists (
+      select 1 from public.apps as a
+      where a.owner_org = p_org and private.caller_key_allows(p_org, a.app_id)
+    );
+end
+$$;
+comment on function private.caller_key_reaches_org(uuid) is
+  'Whether the calling key''s limits reach the organization or one of its apps (always, for a signed-in user).';
+
+-- security definer: like caller_right, it reads org_users for the caller only, below their policies.
 create function private.can_see_org(p_org uuid) returns boolean
 language plpgsql stable
 security definer
 set search_path = ''
 as $$
 begin
-  return (select exists (
+  return exists (
       select 1 from public.org_users as m
       where m.org_id = p_org and m.user_id = (select auth.uid()) and m.user_right >= 'read'
     )
-    and (
-      private.caller_key_allows(p_org, null)
-      or exists (
-        select 1 from public.apps as a
-        where a.owner_org = p_org and private.caller_key_allows(p_org, a.app_id)
-      )
-    ));
+    and private.caller_key_reaches_org(p_org);
 end
 $$;
 comment on function private.can_see_org(uuid) is
@@ -289,8 +300,12 @@ create policy apps_update on public.apps for update to authenticated
 create policy apps_delete on public.apps for delete to authenticated
   using ((select private.has_right(owner_org, 'admin', app_id)));
 
+-- Your own membership (an invitation included) is visible wherever your key reaches.
 create policy org_users_select on public.org_users for select to authenticated
-  using (user_id = (select auth.uid()) or (select private.has_right(org_id, 'read')));
+  using (
+    (user_id = (select auth.uid()) and (select private.caller_key_reaches_org(org_id)))
+    or (select private.has_right(org_id, 'read'))
+  );
 create policy org_users_insert on public.org_users for insert to authenticated
   with check (
     (select private.has_right(org_id, 'admin'))
@@ -786,7 +801,8 @@ revoke all on all functions in schema private from public, anon, authenticated;
 grant execute on function
   private.iso_utc(timestamptz), private.accepted_role(public.user_min_right), private.caller_key_ceiling(),
   private.caller_key_allows(uuid, text), private.caller_right(uuid, text), private.has_right(uuid, public.user_min_right, text),
-  private.can_see_org(uuid), private.caller_may_manage_key(uuid[], text[]), private.org_json(public.orgs),
+  private.caller_key_reaches_org(uuid), private.can_see_org(uuid), private.caller_may_manage_key(uuid[], text[]),
+  private.org_json(public.orgs),
   private.app_json(public.apps), private.apikey_json(public.apikeys), private.secret_hash(text)
   to authenticated, service_role;
 grant execute on function private.apikey_claims(text) to service_role;
