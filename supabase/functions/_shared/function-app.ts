@@ -110,6 +110,8 @@ export const fields = {
   appId: z.string().min(3).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, {
     message: "must be a reverse-domain id such as com.demo.app",
   }),
+  /** A boolean from a JSON body, or "true" / "false" from the query string. */
+  flag: z.preprocess((value) => value === "true" ? true : value === "false" ? false : value, z.boolean()),
   /** A list, given as a JSON array or a comma-separated query value. */
   list: <T extends z.ZodType>(item: T) =>
     z.preprocess(

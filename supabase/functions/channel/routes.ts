@@ -5,8 +5,7 @@ import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts"
 const app = createFunctionApp("channel");
 
 const channelName = z.string().min(1).max(128);
-/** A boolean from a JSON body, or "true" / "false" from the query string. */
-const flag = z.preprocess((value) => value === "true" ? true : value === "false" ? false : value, z.boolean());
+const flag = fields.flag;
 
 endpoint(app, {
   method: "get",

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { differenceInCalendarDays, isMatch } from "date-fns";
+import { fields } from "../_shared/function-app.ts";
 
 export const MAX_RANGE_DAYS = 90;
 export const INVALID_DATE = "Invalid date format. Use YYYY-MM-DD";
@@ -8,8 +9,6 @@ const isCalendarDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && is
 
 /** A UTC calendar day; a missing value gets the same documented message as a malformed one. */
 const day = z.preprocess((value) => value ?? "", z.string().refine(isCalendarDay, { message: INVALID_DATE }));
-
-const asBoolean = z.enum(["true", "false"]).transform((value) => value === "true");
 
 /** The query of every statistics endpoint: an inclusive range of at most 91 days, and the output wanted. */
 export const statsQuery = z.strictObject({
@@ -23,4 +22,4 @@ export const statsQuery = z.strictObject({
   else if (span > MAX_RANGE_DAYS) ctx.addIssue({ code: "custom", message: "Date range cannot exceed 90 days" });
 });
 
-export const orgStatsQuery = statsQuery.safeExtend({ breakdown: asBoolean.optional() });
+export const orgStatsQuery = statsQuery.safeExtend({ breakdown: fields.flag.optional() });
