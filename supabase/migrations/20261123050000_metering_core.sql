@@ -517,11 +517,12 @@ begin
     raise exception 'Invalid API key' using errcode = 'PT401';
   end if;
 
+  -- The batch table lives as long as the (pooled) session and empties at commit: no DDL per ingest.
   create temporary table if not exists pg_temp.batch (
     idx integer, event_type text, occurred_at timestamptz, day date, client_id text, org_id uuid, subject text,
     payload jsonb, accepted boolean
-  ) on commit drop;
-  truncate pg_temp.batch;
+  ) on commit delete rows;
+  delete from pg_temp.batch;
 
   -- Space and workspace events belong to the org given, or to the single org the key is limited to.
   if event_org is null and pg_catalog.jsonb_array_length(key_orgs) = 1 then
