@@ -28,12 +28,16 @@ const statusBySqlState: Record<string, ContentfulStatusCode> = {
   "23503": 409, // foreign_key_violation
   "23505": 409, // unique_violation
   "42501": 403, // insufficient_privilege, including row-level security refusals
+  "40001": 503, // serialization_failure: safe to retry (ingest ids make a retried batch count once)
+  "40P01": 503, // deadlock_detected: likewise
+  "57014": 503, // query_canceled, e.g. a statement timeout
 };
 
 const genericMessageByStatus: Record<number, string> = {
   400: "Invalid input",
   403: "Insufficient permissions",
   409: "Conflict with existing data",
+  503: "Busy: please retry",
 };
 
 interface PostgresError {
