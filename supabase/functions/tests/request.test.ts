@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DEMO_API_KEY, DEMO_ORG_ID } from "../../../shared/demo.ts";
+import { functionNames } from "../../../shared/functions-server.ts";
 import { createOrgWithKey, createUser, invoke, signJwt, test } from "../../../shared/testing.ts";
 
 test("the key is read from authorization (raw or Bearer), capgkey or x-api-key", async () => {
@@ -88,7 +89,7 @@ test("a signed-in user's JWT is accepted with the user's full rights", async () 
 });
 
 test("each function serves its OpenAPI document", async () => {
-  for (const name of ["organization", "apikey", "app", "channel", "device", "bundle", "ingest", "statistics"]) {
+  for (const name of await functionNames()) {
     const reply = await invoke(`${name}/openapi.json`);
     assert.equal(reply.status, 200);
     assert.equal(reply.data.openapi, "3.1.0");
@@ -100,4 +101,12 @@ test("the seeded demo key reaches the demo org", async () => {
   const reply = await invoke(`organization?orgId=${DEMO_ORG_ID}`, { credential: DEMO_API_KEY });
   assert.equal(reply.status, 200);
   assert.equal(reply.data.name, "Demo Org");
+});
+
+test("supabase/config.toml declares every function, with verify_jwt = false and the import map", async () => {
+  const config = await Deno.readTextFile(new URL("../../config.toml", import.meta.url));
+  for (const name of await functionNames()) {
+    const block = new RegExp(`\\[functions\\.${name}\\]\\nverify_jwt = false\\nimport_map = "../import_map.json"`);
+    assert.match(config, block, name);
+  }
 });
