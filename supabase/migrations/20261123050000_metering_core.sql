@@ -223,8 +223,9 @@ create table public.app_daily_usage (
   bandwidth bigint not null default 0,
   storage_delta bigint not null default 0,
   primary key (app_id, day)
-);
-comment on table public.app_daily_usage is 'Per app and UTC day: stored MAU, bandwidth, and the change of storage (storage = running sum).';
+) with (fillfactor = 70);
+comment on table public.app_daily_usage is
+  'Per app and UTC day: stored MAU, bandwidth, and the change of storage (storage = running sum). Updated by every ingest: pages keep room (fillfactor 70) for in-place (HOT) updates.';
 comment on column public.app_daily_usage.app_id is 'App.';
 comment on column public.app_daily_usage.day is 'UTC day.';
 comment on column public.app_daily_usage.mau is 'Distinct devices active in the 30 days ending this day (day-29 .. day).';
@@ -520,7 +521,7 @@ begin
   -- The batch table lives as long as the (pooled) session and empties at commit: no DDL per ingest.
   create temporary table if not exists pg_temp.batch (
     idx integer, event_type text, occurred_at timestamptz, day date, client_id text, org_id uuid, subject text,
-    payload jsonb, accepted boolean
+    payload jsonb, accepted boolean, first_seen boolean
   ) on commit delete rows;
   delete from pg_temp.batch;
 
@@ -611,52 +612,65 @@ begin
   -- Devices: the registry row of each device is locked (in a consistent order) before its activity days are read,
   -- so concurrent batches touching one device run its MAU update one after the other. ON CONFLICT locks the row
   -- even when its WHERE skips the update (a stored record newer than the batch).
-  insert into public.devices as d (app_id, device_id, platform, version_name, plugin_version, os_version, version_build,
-    custom_id, is_prod, is_emulator, last_seen_at)
-  select subject, payload ->> 'device_id', (payload ->> 'platform')::public.device_platform, payload ->> 'version_name',
-    coalesce(payload ->> 'plugin_version', ''), payload ->> 'os_version', coalesce(payload ->> 'version_build', ''),
-    coalesce(payload ->> 'custom_id', ''), coalesce((payload ->> 'is_prod')::boolean, true),
-    coalesce((payload ->> 'is_emulator')::boolean, false), occurred_at
-  from (
-    select distinct on (subject, payload ->> 'device_id') * from pg_temp.batch
-    where event_type = 'device.activity'
-    order by subject, payload ->> 'device_id', occurred_at desc
-  ) as latest
-  order by subject, payload ->> 'device_id'
-  on conflict (app_id, device_id) do update set
-    platform = coalesce(excluded.platform, d.platform),
-    version_name = coalesce(excluded.version_name, d.version_name),
-    plugin_version = case when excluded.plugin_version = '' then d.plugin_version else excluded.plugin_version end,
-    os_version = coalesce(excluded.os_version, d.os_version),
-    version_build = case when excluded.version_build = '' then d.version_build else excluded.version_build end,
-    custom_id = case when excluded.custom_id = '' then d.custom_id else excluded.custom_id end,
-    is_prod = excluded.is_prod,
-    is_emulator = excluded.is_emulator,
-    last_seen_at = excluded.last_seen_at
-  where d.last_seen_at is null or excluded.last_seen_at >= d.last_seen_at;
+  with upserted as (
+    insert into public.devices as d (app_id, device_id, platform, version_name, plugin_version, os_version, version_build,
+      custom_id, is_prod, is_emulator, last_seen_at)
+    select subject, payload ->> 'device_id', (payload ->> 'platform')::public.device_platform, payload ->> 'version_name',
+      coalesce(payload ->> 'plugin_version', ''), payload ->> 'os_version', coalesce(payload ->> 'version_build', ''),
+      coalesce(payload ->> 'custom_id', ''), coalesce((payload ->> 'is_prod')::boolean, true),
+      coalesce((payload ->> 'is_emulator')::boolean, false), occurred_at
+    from (
+      select distinct on (subject, payload ->> 'device_id') * from pg_temp.batch
+      where event_type = 'device.activity'
+      order by subject, payload ->> 'device_id', occurred_at desc
+    ) as latest
+    order by subject, payload ->> 'device_id'
+    on conflict (app_id, device_id) do update set
+      platform = coalesce(excluded.platform, d.platform),
+      version_name = coalesce(excluded.version_name, d.version_name),
+      plugin_version = case when excluded.plugin_version = '' then d.plugin_version else excluded.plugin_version end,
+      os_version = coalesce(excluded.os_version, d.os_version),
+      version_build = case when excluded.version_build = '' then d.version_build else excluded.version_build end,
+      custom_id = case when excluded.custom_id = '' then d.custom_id else excluded.custom_id end,
+      is_prod = excluded.is_prod,
+      is_emulator = excluded.is_emulator,
+      last_seen_at = excluded.last_seen_at
+    where d.last_seen_at is null or excluded.last_seen_at >= d.last_seen_at
+    returning d.app_id, d.device_id, d.xmax = 0 as inserted
+  )
+  -- A device the registry had never seen has no stored activity days: its MAU needs no lookups.
+  update pg_temp.batch as b set first_seen = true
+  from upserted as u
+  where u.inserted and b.event_type = 'device.activity' and b.subject = u.app_id
+    and b.payload ->> 'device_id' = u.device_id;
 
   -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
   -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]; each covered
   -- day gets +1. Both reach app_daily_usage in one statement, rows in order: two statements could lock the rows of
   -- concurrent batches in crossed orders and deadlock.
   with batch_days as (
-    select distinct subject as app_id, payload ->> 'device_id' as device_id, day
+    select subject as app_id, payload ->> 'device_id' as device_id, day, bool_or(first_seen is true) as first_seen
     from pg_temp.batch where event_type = 'device.activity'
+    group by 1, 2, 3
   ),
   new_days as (
     select b.* from batch_days as b
-    where not exists (
+    where b.first_seen or not exists (
       select 1 from public.device_activity_days as a
       where a.app_id = b.app_id and a.device_id = b.device_id and a.day = b.day
     )
   ),
   neighbours as (
     select n.app_id, n.device_id, n.day,
-      (select max(a.day) from public.device_activity_days as a
-        where a.app_id = n.app_id and a.device_id = n.device_id and a.day < n.day) as previous_stored,
+      case when not n.first_seen then (
+        select max(a.day) from public.device_activity_days as a
+        where a.app_id = n.app_id and a.device_id = n.device_id and a.day < n.day
+      ) end as previous_stored,
       least(
-        (select min(a.day) from public.device_activity_days as a
-          where a.app_id = n.app_id and a.device_id = n.device_id and a.day > n.day),
+        case when not n.first_seen then (
+          select min(a.day) from public.device_activity_days as a
+          where a.app_id = n.app_id and a.device_id = n.device_id and a.day > n.day
+        ) end,
         pg_catalog.lead(n.day) over (partition by n.app_id, n.device_id order by n.day)
       ) as next_any
     from new_days as n
