@@ -201,7 +201,9 @@ begin
       and m.user_id = (select auth.uid())
       and m.user_right >= 'read'
       and (m.app_id is null or m.app_id = p_app)
-      and private.caller_key_allows(p_org, p_app));
+      and private.caller_key_allows(p_org, p_app)
+      -- An unknown key mode has no ceiling: no right at all (least() would ignore the null).
+      and private.caller_key_ceiling() is not null);
 end
 $$;
 comment on function private.caller_right(uuid, text) is
@@ -320,9 +322,14 @@ create policy org_users_update on public.org_users for update to authenticated
     (select private.has_right(org_id, 'admin'))
     and private.accepted_role(user_right) <= (select private.caller_right(org_id))
   );
+-- Leaving (or declining an invitation) is a write: it needs a key of mode write or above that reaches the org.
 create policy org_users_delete on public.org_users for delete to authenticated
   using (
-    user_id = (select auth.uid())
+    (
+      user_id = (select auth.uid())
+      and (select private.caller_key_reaches_org(org_id))
+      and (select private.caller_key_ceiling()) >= 'write'
+    )
     or (
       (select private.has_right(org_id, 'admin'))
       and private.accepted_role(user_right) <= (select private.caller_right(org_id))
@@ -609,6 +616,9 @@ begin
   if not private.caller_key_allows(p_org_id, null) then
     raise exception 'Invitation not found' using errcode = 'PT404';
   end if;
+  if not coalesce(private.caller_key_ceiling() >= 'write', false) then
+    raise exception 'Accepting an invitation needs a key of mode write or above' using errcode = 'PT403';
+  end if;
   update public.org_users set user_right = private.accepted_role(user_right)
   where org_id = p_org_id and user_id = (select auth.uid()) and user_right < 'read';
   if not found then
@@ -629,18 +639,24 @@ as $$
 declare
   target public.org_users;
 begin
+  select m.* into target from public.org_users as m join auth.users as u on u.id = m.user_id
+  where m.org_id = p_org_id and lower(u.email) = lower(p_email);
+  -- Yourself (a pending invitation included) wherever your key reaches; others only as a member of the org.
+  if target.user_id = (select auth.uid()) and private.caller_key_reaches_org(p_org_id) then
+    if not coalesce(private.caller_key_ceiling() >= 'write', false) then
+      raise exception 'Leaving an organization needs a key of mode write or above' using errcode = 'PT403';
+    end if;
+    delete from public.org_users where id = target.id;
+    return pg_catalog.jsonb_build_object('status', 'OK');
+  end if;
   if not private.has_right(p_org_id, 'read') then
     raise exception 'Organization not found' using errcode = 'PT404';
   end if;
-  select m.* into target from public.org_users as m join auth.users as u on u.id = m.user_id
-  where m.org_id = p_org_id and lower(u.email) = lower(p_email);
-  if not found then
+  if target.id is null then
     raise exception 'Member not found' using errcode = 'PT404';
   end if;
-  if target.user_id <> (select auth.uid()) and (
-    not private.has_right(p_org_id, 'admin')
-    or private.accepted_role(target.user_right) > private.caller_right(p_org_id)
-  ) then
+  if not private.has_right(p_org_id, 'admin')
+    or private.accepted_role(target.user_right) > private.caller_right(p_org_id) then
     raise exception 'Removing a member requires the admin role, and a role at least as high as theirs'
       using errcode = 'PT403';
   end if;
@@ -823,5 +839,10 @@ grant execute on function
   to authenticated, service_role;
 
 revoke all on public.orgs, public.apps, public.org_users, public.apikeys from anon;
-grant select, insert, update, delete on public.orgs, public.apps, public.org_users, public.apikeys to authenticated;
+grant select, insert, delete on public.orgs, public.apps, public.org_users, public.apikeys to authenticated;
+-- Only what the API lets people change: not billing (customer_id), authorship, ownership or key hashes.
+grant update (name, logo, management_email) on public.orgs to authenticated;
+grant update (name) on public.apps to authenticated;
+grant update (user_right, app_id) on public.org_users to authenticated;
+grant update (name, mode, limited_to_orgs, limited_to_apps, expires_at) on public.apikeys to authenticated;
 grant all on public.orgs, public.apps, public.org_users, public.apikeys to service_role;

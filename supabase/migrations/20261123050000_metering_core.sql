@@ -304,7 +304,8 @@ comment on column public.activity_registrations.registered is 'Users first seen 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Access helpers
 
--- security definer: policies on app-keyed tables need the app's owner org, and apps' own policy may hide it.
+-- security definer: reads apps below their policy. Not granted to API roles (it would tell anyone which org owns
+-- any app id); has_app_right and the security definer functions use it.
 create function private.app_owner(p_app text) returns uuid
 language plpgsql stable
 security definer
@@ -316,8 +317,10 @@ end
 $$;
 comment on function private.app_owner(text) is 'Organization owning an app (null when there is none).';
 
+-- security definer: to call app_owner, which API roles may not; it answers only about the caller's own right.
 create function private.has_app_right(p_app text, p_min public.user_min_right) returns boolean
 language plpgsql stable
+security definer
 set search_path = ''
 as $$
 begin
@@ -325,6 +328,17 @@ begin
 end
 $$;
 comment on function private.has_app_right(text, public.user_min_right) is 'Whether the caller has at least role p_min on the app.';
+
+create function private.is_app_of_org(p_app text, p_org uuid) returns boolean
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return exists (select 1 from public.apps where app_id = p_app and owner_org = p_org);
+end
+$$;
+comment on function private.is_app_of_org(text, uuid) is
+  'Whether the app, as visible to the caller, belongs to the organization (keeps denormalised owner_org honest).';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Row-level security. Rollups, raw events and registries are written only by public.ingest_events and by the
@@ -348,10 +362,10 @@ alter table public.activity_registrations enable row level security;
 create policy app_versions_select on public.app_versions for select to authenticated
   using ((select private.has_right(owner_org, 'read', app_id)));
 create policy app_versions_insert on public.app_versions for insert to authenticated
-  with check ((select private.has_right(owner_org, 'upload', app_id)) and owner_org = (select private.app_owner(app_id)));
+  with check ((select private.has_right(owner_org, 'upload', app_id)) and (select private.is_app_of_org(app_id, owner_org)));
 create policy app_versions_update on public.app_versions for update to authenticated
   using ((select private.has_right(owner_org, 'write', app_id)))
-  with check ((select private.has_right(owner_org, 'write', app_id)) and owner_org = (select private.app_owner(app_id)));
+  with check ((select private.has_right(owner_org, 'write', app_id)) and (select private.is_app_of_org(app_id, owner_org)));
 create policy app_versions_delete on public.app_versions for delete to authenticated
   using ((select private.has_right(owner_org, 'admin', app_id)));
 
@@ -964,7 +978,7 @@ comment on function private.activity_registered(uuid, public.activity_kind, date
 -- ---------------------------------------------------------------------------------------------------------------
 -- Grants
 
-revoke all on function private.app_owner(text), private.has_app_right(text, public.user_min_right),
+revoke all on function private.app_owner(text), private.has_app_right(text, public.user_min_right), private.is_app_of_org(text, uuid),
   private.track_bundle_storage(), private.ensure_usage_event_partition(date),
   private.period_start(public.activity_period, date), private.ingest_workspace_activity(),
   private.app_daily_stats(text[], date, date), private.recompute_mau(text, date, date), private.repair_mau(text),
@@ -973,7 +987,7 @@ revoke all on function private.app_owner(text), private.has_app_right(text, publ
   private.activity_registered(uuid, public.activity_kind, date, date, text),
   public.ingest_events(jsonb, uuid)
   from public, anon, authenticated;
-grant execute on function private.app_owner(text), private.has_app_right(text, public.user_min_right),
+grant execute on function private.has_app_right(text, public.user_min_right), private.is_app_of_org(text, uuid),
   private.period_start(public.activity_period, date),
   private.app_daily_stats(text[], date, date), private.space_daily_traffic(uuid, text, date, date),
   private.activity_actives(uuid, text, public.activity_kind, public.activity_period, date, date, text),

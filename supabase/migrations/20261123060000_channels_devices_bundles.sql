@@ -282,7 +282,7 @@ begin
   perform private.require_app_right(p_app_id, 'upload', 'Registering a bundle requires the upload role');
   insert into public.app_versions (app_id, owner_org, name, size, checksum, external_url, min_update_version,
     native_packages, user_id)
-  values (p_app_id, private.app_owner(p_app_id), p_version, p_size, p_checksum, p_external_url, p_min_update_version,
+  values (p_app_id, (select owner_org from public.apps where app_id = p_app_id), p_version, p_size, p_checksum, p_external_url, p_min_update_version,
     p_native_packages, (select auth.uid()))
   returning * into created;
   return private.bundle_json(created);

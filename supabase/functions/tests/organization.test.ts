@@ -157,3 +157,42 @@ test("members: unknown user and unknown email give 404; a bad role or email give
   assert.equal(badEmail.status, 400);
   assert.match(badEmail.data.error, /email/);
 });
+
+test("members: an invitee declines with DELETE; leaving needs a key of mode write or above", async () => {
+  const { owner, orgId, key } = await createOrgWithKey("decline");
+  const invitee = await createUser("decliner");
+  await invoke("organization/members", {
+    method: "POST",
+    credential: key,
+    body: { orgId, email: invitee.email, role: "read" },
+  });
+  const declined = await invoke("organization/members", {
+    method: "DELETE",
+    credential: invitee.jwt,
+    body: { orgId, email: invitee.email },
+  });
+  assert.deepEqual(declined.data, { status: "OK" });
+  const accept = await invoke("organization/members/accept", {
+    method: "POST",
+    credential: invitee.jwt,
+    body: { orgId },
+  });
+  assert.equal(accept.status, 404, "the invitation is gone");
+
+  const member = await createUser("leaver");
+  await invoke("organization/members", {
+    method: "POST",
+    credential: key,
+    body: { orgId, email: member.email, role: "read" },
+  });
+  await invoke("organization/members/accept", { method: "POST", credential: member.jwt, body: { orgId } });
+  const readKey = await createKey(member.jwt, { org_id: orgId, mode: "read" });
+  const refused = await invoke("organization/members", {
+    method: "DELETE",
+    credential: readKey,
+    body: { orgId, email: member.email },
+  });
+  assert.deepEqual(refused.data, { error: "Leaving an organization needs a key of mode write or above", status: "KO" });
+  const members = await invoke(`organization/members?orgId=${orgId}`, { credential: key });
+  assert.deepEqual(members.data.map((m: { email: string }) => m.email), [owner.email, member.email]);
+});
