@@ -1,296 +1,166 @@
--- RLS matrix of the tenancy tables (orgs, apps, org_users, apikeys) x actors (super_admin, admin, write, read,
--- invited, outsider, anon) x (select, insert, update, delete), plus the role-rank rules of org_users.
--- Policies filter silently: a refused UPDATE or DELETE changes 0 rows, a refused INSERT (or UPDATE ... WITH CHECK)
--- raises 42501. anon has no table privilege at all, so every statement of anon raises 42501.
+-- RLS matrix of the tenancy tables: every table x (super_admin, admin, write, read, invited, outsider, anon) x
+-- (select, insert, update, delete), plus the role-rank rules of org_users. A cell is the number of rows the
+-- statement sees or changes, or 'denied' (SQLSTATE 42501: no privilege, or a row refused by a policy's WITH CHECK).
+-- Selects are unfiltered, so a row of the other organization showing through would change the count.
 begin;
 select plan(123);
 
--- Fixtures. 'Other org' exists only so that a leak across organizations would show in every select.
-create temporary table ids (name text primary key, id uuid not null);
-insert into ids
-select handle, tests.create_user(handle)
-from unnest(array['m_super', 'm_admin', 'm_write', 'm_read', 'm_invited', 'm_outsider', 'm_target', 'm_newbie',
-  'm_stranger']) as handle;
-insert into ids values ('Matrix org', tests.create_org('m_super', 'Matrix org')), ('Other org', tests.create_org('m_stranger', 'Other org'));
-select tests.add_member(id, 'm_admin', 'admin') from ids where name = 'Matrix org';
-select tests.add_member(id, 'm_write', 'write') from ids where name = 'Matrix org';
-select tests.add_member(id, 'm_read', 'read') from ids where name = 'Matrix org';
-select tests.add_member(id, 'm_invited', 'invite_read') from ids where name = 'Matrix org';
--- m_target is the member whose row the org_users update/delete cells aim at.
-select tests.add_member(id, 'm_target', 'read') from ids where name = 'Matrix org';
-insert into public.apps (app_id, owner_org, name)
-select 'com.matrix.app', id, 'Matrix app' from ids where name = 'Matrix org'
-union all select 'com.other.app', id, 'Other app' from ids where name = 'Other org';
--- One key per user, named after its owner, so that a select shows whose keys leak.
-insert into public.apikeys (user_id, key_hash, key_prefix, name, mode)
-select id, md5(name), 'tally_matrix', name, 'read' from ids where name like 'm\_%';
+select tests.create_user(handle)
+from unnest(array['t_super', 't_admin', 't_write', 't_read', 't_invited', 't_outsider', 't_target', 't_newbie', 't_stranger'])
+  as handle;
+select tests.create_org('t_super', 'Matrix org') as org \gset
+select tests.add_member(:'org', 't_admin', 'admin');
+select tests.add_member(:'org', 't_write', 'write');
+select tests.add_member(:'org', 't_read', 'read');
+select tests.add_member(:'org', 't_invited', 'invite_read');
+select tests.add_member(:'org', 't_target', 'read');
+-- 'Other org' exists only so that a leak across organizations shows in every count.
+select tests.create_org('t_stranger', 'Other org') as other_org \gset
+insert into public.apps (app_id, owner_org, name) values ('com.matrix.app', :'org', 'Matrix app'),
+  ('com.other.app', :'other_org', 'Other app');
+insert into public.apikeys (user_id, key_hash, key_prefix, mode)
+select id, md5(email), 'tally_matrix', 'read' from auth.users where email like 't\_%@test.local';
 
-create function pg_temp.id(p_name text) returns uuid language sql stable as $$ select id from ids where name = p_name $$;
+select tests.user_id('t_read') as read_id, tests.user_id('t_newbie') as newbie_id, tests.user_id('t_target') as target_id,
+  tests.user_id('t_super') as super_id \gset
 
--- Rows a write statement changes, undone at once (a private SQLSTATE rolls back the subtransaction) so that every
--- cell starts from the same fixture. Any other error, such as a policy refusal, propagates.
-create function pg_temp.affected(statement text) returns bigint language plpgsql as $$
+-- The statement of each (table, operation); :org, :newbie and :target are substituted below.
+create temporary table cases (tbl text, op text, statement text) on commit drop;
+insert into cases values
+  ('orgs', 'select', 'select * from public.orgs'),
+  ('orgs', 'insert', 'insert into public.orgs (created_by, name, management_email) values (auth.uid(), ''x'', ''x@x.io'')'),
+  ('orgs', 'update', 'update public.orgs set name = name where id = :org'),
+  ('orgs', 'delete', 'delete from public.orgs where id = :org'),
+  ('apps', 'select', 'select * from public.apps'),
+  ('apps', 'insert', 'insert into public.apps (app_id, owner_org, name) values (''com.matrix.new'', :org, ''n'')'),
+  ('apps', 'update', 'update public.apps set name = name where app_id = ''com.matrix.app'''),
+  ('apps', 'delete', 'delete from public.apps where app_id = ''com.matrix.app'''),
+  ('org_users', 'select', 'select * from public.org_users'),
+  ('org_users', 'insert', 'insert into public.org_users (org_id, user_id, user_right) values (:org, :newbie, ''read'')'),
+  ('org_users', 'update', 'update public.org_users set user_right = ''upload'' where user_id = :target'),
+  ('org_users', 'delete', 'delete from public.org_users where user_id = :target'),
+  ('apikeys', 'select', 'select * from public.apikeys'),
+  ('apikeys', 'insert', 'insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (auth.uid(), md5(random()::text), ''x'', ''read'')'),
+  ('apikeys', 'update', 'update public.apikeys set name = ''renamed'''),
+  ('apikeys', 'delete', 'delete from public.apikeys');
+update cases set statement = replace(replace(replace(statement, ':org', quote_literal(:'org')),
+  ':newbie', quote_literal(tests.user_id('t_newbie'))), ':target', quote_literal(tests.user_id('t_target')));
+
+create temporary table expected (actor text, handle text, tbl text, cells text[]) on commit drop;
+insert into expected values
+  ('super_admin', 't_super', 'orgs', '{1,denied,1,1}'), ('super_admin', 't_super', 'apps', '{1,1,1,1}'),
+  ('super_admin', 't_super', 'org_users', '{6,1,1,1}'), ('super_admin', 't_super', 'apikeys', '{1,1,1,1}'),
+  ('admin', 't_admin', 'orgs', '{1,denied,1,0}'), ('admin', 't_admin', 'apps', '{1,1,1,1}'),
+  ('admin', 't_admin', 'org_users', '{6,1,1,1}'), ('admin', 't_admin', 'apikeys', '{1,1,1,1}'),
+  ('write member', 't_write', 'orgs', '{1,denied,0,0}'), ('write member', 't_write', 'apps', '{1,1,1,0}'),
+  ('write member', 't_write', 'org_users', '{6,denied,0,0}'), ('write member', 't_write', 'apikeys', '{1,1,1,1}'),
+  ('read member', 't_read', 'orgs', '{1,denied,0,0}'), ('read member', 't_read', 'apps', '{1,denied,0,0}'),
+  ('read member', 't_read', 'org_users', '{6,denied,0,0}'), ('read member', 't_read', 'apikeys', '{1,1,1,1}'),
+  ('invited member', 't_invited', 'orgs', '{0,denied,0,0}'), ('invited member', 't_invited', 'apps', '{0,denied,0,0}'),
+  ('invited member', 't_invited', 'org_users', '{1,denied,0,0}'), ('invited member', 't_invited', 'apikeys', '{1,1,1,1}'),
+  ('outsider', 't_outsider', 'orgs', '{0,denied,0,0}'), ('outsider', 't_outsider', 'apps', '{0,denied,0,0}'),
+  ('outsider', 't_outsider', 'org_users', '{0,denied,0,0}'), ('outsider', 't_outsider', 'apikeys', '{1,1,1,1}'),
+  ('anon', null, 'orgs', '{denied,denied,denied,denied}'), ('anon', null, 'apps', '{denied,denied,denied,denied}'),
+  ('anon', null, 'org_users', '{denied,denied,denied,denied}'), ('anon', null, 'apikeys', '{denied,denied,denied,denied}');
+grant select on cases, expected to anon, authenticated;
+
+-- Rows a statement returns or changes, undone afterwards (a subtransaction rolled back by a private SQLSTATE), so
+-- that every cell starts from the same fixture. A refusal propagates as its own error.
+create function pg_temp.rows_touched(statement text) returns bigint language plpgsql as $$
 declare
-  n bigint;
+  touched bigint;
 begin
   begin
-    execute statement;
-    get diagnostics n = row_count;
+    if statement like 'select%' then
+      execute format('select count(*) from (%s) as visible', statement) into touched;
+    else
+      execute statement;
+      get diagnostics touched = row_count;
+    end if;
     raise exception 'undo' using errcode = 'TUNDO';
   exception when sqlstate 'TUNDO' then
-    return n;
+    return touched;
   end;
 end
 $$;
--- anon too: its statements must fail on the public table, not on these helpers.
-grant select on ids to authenticated, anon;
-grant execute on function pg_temp.id(text), pg_temp.affected(text) to authenticated, anon;
+create function pg_temp.matrix(p_actor text) returns setof text language sql as $$
+  select case when e.cells[o.n] = 'denied'
+    then throws_ok(c.statement, '42501', null, format('%s: %s %s is denied', p_actor, c.op, c.tbl))
+    else is(pg_temp.rows_touched(c.statement), e.cells[o.n]::bigint,
+      format('%s: %s %s touches %s row(s)', p_actor, c.op, c.tbl, e.cells[o.n]))
+  end
+  from expected as e
+  join unnest(array['select', 'insert', 'update', 'delete']) with ordinality as o (op, n) on true
+  join cases as c on c.tbl = e.tbl and c.op = o.op
+  where e.actor = p_actor
+  order by e.tbl, o.n
+$$;
+grant execute on all functions in schema pg_temp to anon, authenticated;
 
--- ---------------------------------------------------------------------------------------------------------------
-select tests.authenticate_as('m_super');
-select results_eq($$select name from public.orgs$$, array['Matrix org'], 'super_admin: select orgs sees its org only');
-select throws_ok($$insert into public.orgs (created_by, name, management_email) values (auth.uid(), 'New', 'n@test.local')$$,
-  '42501', 'new row violates row-level security policy for table "orgs"', 'super_admin: insert orgs is denied (org_create only)');
-select is(pg_temp.affected($$update public.orgs set name = 'Renamed' where id = pg_temp.id('Matrix org')$$), 1::bigint,
-  'super_admin: update orgs changes its org');
-select is(pg_temp.affected($$delete from public.orgs where id = pg_temp.id('Matrix org')$$), 1::bigint,
-  'super_admin: delete orgs deletes its org');
-select results_eq($$select app_id from public.apps$$, array['com.matrix.app'], 'super_admin: select apps sees its org''s app only');
-select is(pg_temp.affected($$insert into public.apps (app_id, owner_org, name) values ('com.matrix.new', pg_temp.id('Matrix org'), 'New')$$),
-  1::bigint, 'super_admin: insert apps creates an app');
-select is(pg_temp.affected($$update public.apps set name = 'Renamed' where app_id = 'com.matrix.app'$$), 1::bigint,
-  'super_admin: update apps changes the app');
-select is(pg_temp.affected($$delete from public.apps where app_id = 'com.matrix.app'$$), 1::bigint,
-  'super_admin: delete apps deletes the app');
-select results_eq($$select i.name from public.org_users as m join ids as i on i.id = m.user_id order by 1$$,
-  array['m_admin', 'm_invited', 'm_read', 'm_super', 'm_target', 'm_write'], 'super_admin: select org_users sees its org''s members');
-select is(pg_temp.affected($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'super_admin')$$),
-  1::bigint, 'super_admin: insert org_users may grant super_admin');
-select is(pg_temp.affected($$update public.org_users set user_right = 'upload' where user_id = pg_temp.id('m_target')$$), 1::bigint,
-  'super_admin: update org_users changes a member');
-select is(pg_temp.affected($$delete from public.org_users where user_id = pg_temp.id('m_target')$$), 1::bigint,
-  'super_admin: delete org_users removes a member');
-select results_eq($$select name from public.apikeys$$, array['m_super'], 'super_admin: select apikeys sees its own key only');
-select is(pg_temp.affected($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (auth.uid(), 'new hash', 'tally_new', 'read')$$),
-  1::bigint, 'super_admin: insert apikeys creates its own key');
-select is(pg_temp.affected($$update public.apikeys set name = 'renamed'$$), 1::bigint, 'super_admin: update apikeys changes its own key only');
-select is(pg_temp.affected($$delete from public.apikeys$$), 1::bigint, 'super_admin: delete apikeys deletes its own key only');
-select throws_ok($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (pg_temp.id('m_read'), 'new hash', 'tally_new', 'read')$$,
-  '42501', 'new row violates row-level security policy for table "apikeys"', 'super_admin: cannot create a key for another user');
+select tests.authenticate_as('t_super');
+select * from pg_temp.matrix('super_admin');
+select tests.clear_authentication();
+select tests.authenticate_as('t_admin');
+select * from pg_temp.matrix('admin');
+select tests.clear_authentication();
+select tests.authenticate_as('t_write');
+select * from pg_temp.matrix('write member');
+select tests.clear_authentication();
+select tests.authenticate_as('t_read');
+select * from pg_temp.matrix('read member');
+select tests.clear_authentication();
+select tests.authenticate_as('t_invited');
+select * from pg_temp.matrix('invited member');
+select tests.clear_authentication();
+select tests.authenticate_as('t_outsider');
+select * from pg_temp.matrix('outsider');
+select tests.clear_authentication();
+select tests.authenticate_as_anon();
+select * from pg_temp.matrix('anon');
 select tests.clear_authentication();
 
--- ---------------------------------------------------------------------------------------------------------------
-select tests.authenticate_as('m_admin');
-select results_eq($$select name from public.orgs$$, array['Matrix org'], 'admin: select orgs sees its org only');
-select throws_ok($$insert into public.orgs (created_by, name, management_email) values (auth.uid(), 'New', 'n@test.local')$$,
-  '42501', 'new row violates row-level security policy for table "orgs"', 'admin: insert orgs is denied');
-select is(pg_temp.affected($$update public.orgs set name = 'Renamed' where id = pg_temp.id('Matrix org')$$), 1::bigint,
-  'admin: update orgs changes its org');
-select is(pg_temp.affected($$delete from public.orgs where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'admin: delete orgs deletes nothing (super_admin only)');
-select results_eq($$select app_id from public.apps$$, array['com.matrix.app'], 'admin: select apps sees its org''s app only');
-select is(pg_temp.affected($$insert into public.apps (app_id, owner_org, name) values ('com.matrix.new', pg_temp.id('Matrix org'), 'New')$$),
-  1::bigint, 'admin: insert apps creates an app');
-select is(pg_temp.affected($$update public.apps set name = 'Renamed' where app_id = 'com.matrix.app'$$), 1::bigint,
-  'admin: update apps changes the app');
-select is(pg_temp.affected($$delete from public.apps where app_id = 'com.matrix.app'$$), 1::bigint, 'admin: delete apps deletes the app');
-select results_eq($$select i.name from public.org_users as m join ids as i on i.id = m.user_id order by 1$$,
-  array['m_admin', 'm_invited', 'm_read', 'm_super', 'm_target', 'm_write'], 'admin: select org_users sees its org''s members');
-select is(pg_temp.affected($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'read')$$),
-  1::bigint, 'admin: insert org_users adds a member');
-select is(pg_temp.affected($$update public.org_users set user_right = 'upload' where user_id = pg_temp.id('m_target')$$), 1::bigint,
-  'admin: update org_users changes a member');
-select is(pg_temp.affected($$delete from public.org_users where user_id = pg_temp.id('m_target')$$), 1::bigint,
-  'admin: delete org_users removes a member');
-select results_eq($$select name from public.apikeys$$, array['m_admin'], 'admin: select apikeys sees its own key only');
-select is(pg_temp.affected($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (auth.uid(), 'new hash', 'tally_new', 'read')$$),
-  1::bigint, 'admin: insert apikeys creates its own key');
-select is(pg_temp.affected($$update public.apikeys set name = 'renamed'$$), 1::bigint, 'admin: update apikeys changes its own key only');
-select is(pg_temp.affected($$delete from public.apikeys$$), 1::bigint, 'admin: delete apikeys deletes its own key only');
--- Rank: an admin grants and touches roles up to its own, never above.
-select is(pg_temp.affected($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'admin')$$),
-  1::bigint, 'admin: may grant its own role');
-select throws_ok($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'super_admin')$$,
-  '42501', 'new row violates row-level security policy for table "org_users"', 'admin: cannot grant super_admin');
-select throws_ok($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'invite_super_admin')$$,
-  '42501', 'new row violates row-level security policy for table "org_users"', 'admin: cannot invite as super_admin either');
-select throws_ok($$update public.org_users set user_right = 'super_admin' where user_id = pg_temp.id('m_target')$$,
-  '42501', 'new row violates row-level security policy for table "org_users"', 'admin: cannot promote a member to super_admin');
-select is(pg_temp.affected($$update public.org_users set user_right = 'read' where user_id = pg_temp.id('m_super')$$), 0::bigint,
-  'admin: cannot change a super_admin''s row');
-select is(pg_temp.affected($$delete from public.org_users where user_id = pg_temp.id('m_super')$$), 0::bigint,
+-- Role ranks: nobody grants, changes or removes a role above their own; members leave and invitees decline alone.
+select tests.authenticate_as('t_super');
+select throws_ok(format('insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (%L, ''h'', ''x'', ''read'')',
+  :'read_id'), '42501', null, 'super_admin: cannot create a key for another user');
+select tests.clear_authentication();
+select tests.authenticate_as('t_admin');
+select is(pg_temp.rows_touched(format('insert into public.org_users (org_id, user_id, user_right) values (%L, %L, ''admin'')',
+  :'org', :'newbie_id')), 1::bigint, 'admin: may grant its own role');
+select throws_ok(format('insert into public.org_users (org_id, user_id, user_right) values (%L, %L, ''super_admin'')',
+  :'org', :'newbie_id'), '42501', null, 'admin: cannot grant super_admin');
+select throws_ok(format('insert into public.org_users (org_id, user_id, user_right) values (%L, %L, ''invite_super_admin'')',
+  :'org', :'newbie_id'), '42501', null, 'admin: cannot invite as super_admin either');
+select throws_ok(format('update public.org_users set user_right = ''super_admin'' where user_id = %L', :'target_id'),
+  '42501', null, 'admin: cannot promote a member to super_admin');
+select is(pg_temp.rows_touched(format('update public.org_users set user_right = ''read'' where user_id = %L', :'super_id')),
+  0::bigint, 'admin: cannot change a super_admin''s row');
+select is(pg_temp.rows_touched(format('delete from public.org_users where user_id = %L', :'super_id')), 0::bigint,
   'admin: cannot remove a super_admin');
 select tests.clear_authentication();
-
--- ---------------------------------------------------------------------------------------------------------------
-select tests.authenticate_as('m_write');
-select results_eq($$select name from public.orgs$$, array['Matrix org'], 'write member: select orgs sees its org only');
-select throws_ok($$insert into public.orgs (created_by, name, management_email) values (auth.uid(), 'New', 'n@test.local')$$,
-  '42501', 'new row violates row-level security policy for table "orgs"', 'write member: insert orgs is denied');
-select is(pg_temp.affected($$update public.orgs set name = 'Renamed' where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'write member: update orgs changes nothing (admin only)');
-select is(pg_temp.affected($$delete from public.orgs where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'write member: delete orgs deletes nothing');
-select results_eq($$select app_id from public.apps$$, array['com.matrix.app'], 'write member: select apps sees its org''s app only');
-select is(pg_temp.affected($$insert into public.apps (app_id, owner_org, name) values ('com.matrix.new', pg_temp.id('Matrix org'), 'New')$$),
-  1::bigint, 'write member: insert apps creates an app');
-select is(pg_temp.affected($$update public.apps set name = 'Renamed' where app_id = 'com.matrix.app'$$), 1::bigint,
-  'write member: update apps changes the app');
-select is(pg_temp.affected($$delete from public.apps where app_id = 'com.matrix.app'$$), 0::bigint,
-  'write member: delete apps deletes nothing (admin only)');
-select results_eq($$select i.name from public.org_users as m join ids as i on i.id = m.user_id order by 1$$,
-  array['m_admin', 'm_invited', 'm_read', 'm_super', 'm_target', 'm_write'], 'write member: select org_users sees its org''s members');
-select throws_ok($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'read')$$,
-  '42501', 'new row violates row-level security policy for table "org_users"', 'write member: insert org_users is denied');
-select is(pg_temp.affected($$update public.org_users set user_right = 'upload' where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'write member: update org_users changes nothing');
-select is(pg_temp.affected($$delete from public.org_users where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'write member: delete org_users removes nobody');
-select results_eq($$select name from public.apikeys$$, array['m_write'], 'write member: select apikeys sees its own key only');
-select is(pg_temp.affected($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (auth.uid(), 'new hash', 'tally_new', 'read')$$),
-  1::bigint, 'write member: insert apikeys creates its own key');
-select is(pg_temp.affected($$update public.apikeys set name = 'renamed'$$), 1::bigint, 'write member: update apikeys changes its own key only');
-select is(pg_temp.affected($$delete from public.apikeys$$), 1::bigint, 'write member: delete apikeys deletes its own key only');
-select is(pg_temp.affected($$update public.org_users set user_right = 'admin' where user_id = auth.uid()$$), 0::bigint,
+select tests.authenticate_as('t_write');
+select is(pg_temp.rows_touched('update public.org_users set user_right = ''admin'' where user_id = auth.uid()'), 0::bigint,
   'write member: cannot promote itself');
 select tests.clear_authentication();
-
--- ---------------------------------------------------------------------------------------------------------------
-select tests.authenticate_as('m_read');
-select results_eq($$select name from public.orgs$$, array['Matrix org'], 'read member: select orgs sees its org only');
-select throws_ok($$insert into public.orgs (created_by, name, management_email) values (auth.uid(), 'New', 'n@test.local')$$,
-  '42501', 'new row violates row-level security policy for table "orgs"', 'read member: insert orgs is denied');
-select is(pg_temp.affected($$update public.orgs set name = 'Renamed' where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'read member: update orgs changes nothing');
-select is(pg_temp.affected($$delete from public.orgs where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'read member: delete orgs deletes nothing');
-select results_eq($$select app_id from public.apps$$, array['com.matrix.app'], 'read member: select apps sees its org''s app only');
-select throws_ok($$insert into public.apps (app_id, owner_org, name) values ('com.matrix.new', pg_temp.id('Matrix org'), 'New')$$,
-  '42501', 'new row violates row-level security policy for table "apps"', 'read member: insert apps is denied');
-select is(pg_temp.affected($$update public.apps set name = 'Renamed' where app_id = 'com.matrix.app'$$), 0::bigint,
-  'read member: update apps changes nothing');
-select is(pg_temp.affected($$delete from public.apps where app_id = 'com.matrix.app'$$), 0::bigint,
-  'read member: delete apps deletes nothing');
-select results_eq($$select i.name from public.org_users as m join ids as i on i.id = m.user_id order by 1$$,
-  array['m_admin', 'm_invited', 'm_read', 'm_super', 'm_target', 'm_write'], 'read member: select org_users sees its org''s members');
-select throws_ok($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'read')$$,
-  '42501', 'new row violates row-level security policy for table "org_users"', 'read member: insert org_users is denied');
-select is(pg_temp.affected($$update public.org_users set user_right = 'upload' where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'read member: update org_users changes nothing');
-select is(pg_temp.affected($$delete from public.org_users where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'read member: delete org_users removes nobody else');
-select results_eq($$select name from public.apikeys$$, array['m_read'], 'read member: select apikeys sees its own key only');
-select is(pg_temp.affected($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (auth.uid(), 'new hash', 'tally_new', 'read')$$),
-  1::bigint, 'read member: insert apikeys creates its own key');
-select is(pg_temp.affected($$update public.apikeys set name = 'renamed'$$), 1::bigint, 'read member: update apikeys changes its own key only');
-select is(pg_temp.affected($$delete from public.apikeys$$), 1::bigint, 'read member: delete apikeys deletes its own key only');
-select is(pg_temp.affected($$delete from public.org_users where user_id = auth.uid()$$), 1::bigint,
-  'read member: may leave the organization (delete its own membership)');
+select tests.authenticate_as('t_read');
+select is(pg_temp.rows_touched('delete from public.org_users where user_id = auth.uid()'), 1::bigint,
+  'read member: may leave the organization');
+select tests.clear_authentication();
+select tests.authenticate_as('t_invited');
+select is(pg_temp.rows_touched('delete from public.org_users where user_id = auth.uid()'), 1::bigint,
+  'invited member: may decline the invitation');
 select tests.clear_authentication();
 
--- ---------------------------------------------------------------------------------------------------------------
--- An invitation grants nothing: only the invitation row itself is visible (and can be declined).
-select tests.authenticate_as('m_invited');
-select is_empty($$select * from public.orgs$$, 'invited member: select orgs sees nothing');
-select throws_ok($$insert into public.orgs (created_by, name, management_email) values (auth.uid(), 'New', 'n@test.local')$$,
-  '42501', 'new row violates row-level security policy for table "orgs"', 'invited member: insert orgs is denied');
-select is(pg_temp.affected($$update public.orgs set name = 'Renamed' where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'invited member: update orgs changes nothing');
-select is(pg_temp.affected($$delete from public.orgs where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'invited member: delete orgs deletes nothing');
-select is_empty($$select * from public.apps$$, 'invited member: select apps sees nothing');
-select throws_ok($$insert into public.apps (app_id, owner_org, name) values ('com.matrix.new', pg_temp.id('Matrix org'), 'New')$$,
-  '42501', 'new row violates row-level security policy for table "apps"', 'invited member: insert apps is denied');
-select is(pg_temp.affected($$update public.apps set name = 'Renamed' where app_id = 'com.matrix.app'$$), 0::bigint,
-  'invited member: update apps changes nothing');
-select is(pg_temp.affected($$delete from public.apps where app_id = 'com.matrix.app'$$), 0::bigint,
-  'invited member: delete apps deletes nothing');
-select results_eq($$select i.name from public.org_users as m join ids as i on i.id = m.user_id$$, array['m_invited'],
-  'invited member: select org_users sees its own invitation only');
-select throws_ok($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'read')$$,
-  '42501', 'new row violates row-level security policy for table "org_users"', 'invited member: insert org_users is denied');
-select is(pg_temp.affected($$update public.org_users set user_right = 'upload' where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'invited member: update org_users changes nothing');
-select is(pg_temp.affected($$delete from public.org_users where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'invited member: delete org_users removes nobody else');
-select results_eq($$select name from public.apikeys$$, array['m_invited'], 'invited member: select apikeys sees its own key only');
-select is(pg_temp.affected($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (auth.uid(), 'new hash', 'tally_new', 'read')$$),
-  1::bigint, 'invited member: insert apikeys creates its own key');
-select is(pg_temp.affected($$update public.apikeys set name = 'renamed'$$), 1::bigint, 'invited member: update apikeys changes its own key only');
-select is(pg_temp.affected($$delete from public.apikeys$$), 1::bigint, 'invited member: delete apikeys deletes its own key only');
-select is(pg_temp.affected($$delete from public.org_users where user_id = auth.uid()$$), 1::bigint,
-  'invited member: may decline (delete its own invitation)');
-select tests.clear_authentication();
-
--- ---------------------------------------------------------------------------------------------------------------
-select tests.authenticate_as('m_outsider');
-select is_empty($$select * from public.orgs$$, 'outsider: select orgs sees nothing');
-select throws_ok($$insert into public.orgs (created_by, name, management_email) values (auth.uid(), 'New', 'n@test.local')$$,
-  '42501', 'new row violates row-level security policy for table "orgs"', 'outsider: insert orgs is denied');
-select is(pg_temp.affected($$update public.orgs set name = 'Renamed' where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'outsider: update orgs changes nothing');
-select is(pg_temp.affected($$delete from public.orgs where id = pg_temp.id('Matrix org')$$), 0::bigint,
-  'outsider: delete orgs deletes nothing');
-select is_empty($$select * from public.apps$$, 'outsider: select apps sees nothing');
-select throws_ok($$insert into public.apps (app_id, owner_org, name) values ('com.matrix.new', pg_temp.id('Matrix org'), 'New')$$,
-  '42501', 'new row violates row-level security policy for table "apps"', 'outsider: insert apps is denied');
-select is(pg_temp.affected($$update public.apps set name = 'Renamed' where app_id = 'com.matrix.app'$$), 0::bigint,
-  'outsider: update apps changes nothing');
-select is(pg_temp.affected($$delete from public.apps where app_id = 'com.matrix.app'$$), 0::bigint,
-  'outsider: delete apps deletes nothing');
-select is_empty($$select * from public.org_users$$, 'outsider: select org_users sees nothing');
-select throws_ok($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'read')$$,
-  '42501', 'new row violates row-level security policy for table "org_users"', 'outsider: insert org_users is denied');
-select is(pg_temp.affected($$update public.org_users set user_right = 'upload' where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'outsider: update org_users changes nothing');
-select is(pg_temp.affected($$delete from public.org_users where user_id = pg_temp.id('m_target')$$), 0::bigint,
-  'outsider: delete org_users removes nobody');
-select results_eq($$select name from public.apikeys$$, array['m_outsider'], 'outsider: select apikeys sees its own key only');
-select is(pg_temp.affected($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (auth.uid(), 'new hash', 'tally_new', 'read')$$),
-  1::bigint, 'outsider: insert apikeys creates its own key');
-select is(pg_temp.affected($$update public.apikeys set name = 'renamed'$$), 1::bigint, 'outsider: update apikeys changes its own key only');
-select is(pg_temp.affected($$delete from public.apikeys$$), 1::bigint, 'outsider: delete apikeys deletes its own key only');
-select tests.clear_authentication();
-
--- ---------------------------------------------------------------------------------------------------------------
-select tests.authenticate_as_anon();
-select throws_ok($$select * from public.orgs$$, '42501', 'permission denied for table orgs', 'anon: select orgs is denied');
-select throws_ok($$insert into public.orgs (created_by, name, management_email) values (pg_temp.id('m_super'), 'New', 'n@test.local')$$,
-  '42501', 'permission denied for table orgs', 'anon: insert orgs is denied');
-select throws_ok($$update public.orgs set name = 'Renamed' where id = pg_temp.id('Matrix org')$$,
-  '42501', 'permission denied for table orgs', 'anon: update orgs is denied');
-select throws_ok($$delete from public.orgs where id = pg_temp.id('Matrix org')$$,
-  '42501', 'permission denied for table orgs', 'anon: delete orgs is denied');
-select throws_ok($$select * from public.apps$$, '42501', 'permission denied for table apps', 'anon: select apps is denied');
-select throws_ok($$insert into public.apps (app_id, owner_org, name) values ('com.matrix.new', pg_temp.id('Matrix org'), 'New')$$,
-  '42501', 'permission denied for table apps', 'anon: insert apps is denied');
-select throws_ok($$update public.apps set name = 'Renamed' where app_id = 'com.matrix.app'$$,
-  '42501', 'permission denied for table apps', 'anon: update apps is denied');
-select throws_ok($$delete from public.apps where app_id = 'com.matrix.app'$$,
-  '42501', 'permission denied for table apps', 'anon: delete apps is denied');
-select throws_ok($$select * from public.org_users$$, '42501', 'permission denied for table org_users', 'anon: select org_users is denied');
-select throws_ok($$insert into public.org_users (org_id, user_id, user_right) values (pg_temp.id('Matrix org'), pg_temp.id('m_newbie'), 'read')$$,
-  '42501', 'permission denied for table org_users', 'anon: insert org_users is denied');
-select throws_ok($$update public.org_users set user_right = 'upload' where user_id = pg_temp.id('m_target')$$,
-  '42501', 'permission denied for table org_users', 'anon: update org_users is denied');
-select throws_ok($$delete from public.org_users where user_id = pg_temp.id('m_target')$$,
-  '42501', 'permission denied for table org_users', 'anon: delete org_users is denied');
-select throws_ok($$select * from public.apikeys$$, '42501', 'permission denied for table apikeys', 'anon: select apikeys is denied');
-select throws_ok($$insert into public.apikeys (user_id, key_hash, key_prefix, mode) values (pg_temp.id('m_super'), 'new hash', 'tally_new', 'read')$$,
-  '42501', 'permission denied for table apikeys', 'anon: insert apikeys is denied');
-select throws_ok($$update public.apikeys set name = 'renamed'$$, '42501', 'permission denied for table apikeys',
-  'anon: update apikeys is denied');
-select throws_ok($$delete from public.apikeys$$, '42501', 'permission denied for table apikeys', 'anon: delete apikeys is denied');
-select tests.clear_authentication();
-
--- The cells above are only comparable if each one started from the fixture: check that nothing was left behind.
+-- Every cell is undone: the fixture is intact after the matrix.
 select results_eq($$
-  select i.name, m.user_right::text, o.name, (select count(*) from public.apps where owner_org = o.id)
-  from public.org_users as m join ids as i on i.id = m.user_id join public.orgs as o on o.id = m.org_id
+  select u.email::text, m.user_right::text, o.name, (select count(*) from public.apps where owner_org = o.id)
+  from public.org_users as m join auth.users as u on u.id = m.user_id join public.orgs as o on o.id = m.org_id
+  where u.email like 't\_%@test.local'
   order by 1
-$$, $$values ('m_admin', 'admin', 'Matrix org', 1::bigint), ('m_invited', 'invite_read', 'Matrix org', 1),
-  ('m_read', 'read', 'Matrix org', 1), ('m_stranger', 'super_admin', 'Other org', 1), ('m_super', 'super_admin', 'Matrix org', 1),
-  ('m_target', 'read', 'Matrix org', 1), ('m_write', 'write', 'Matrix org', 1)$$,
+$$, $$values ('t_admin@test.local', 'admin', 'Matrix org', 1::bigint), ('t_invited@test.local', 'invite_read', 'Matrix org', 1),
+  ('t_read@test.local', 'read', 'Matrix org', 1), ('t_stranger@test.local', 'super_admin', 'Other org', 1),
+  ('t_super@test.local', 'super_admin', 'Matrix org', 1), ('t_target@test.local', 'read', 'Matrix org', 1),
+  ('t_write@test.local', 'write', 'Matrix org', 1)$$,
   'the fixture is intact after the matrix');
 
 select * from finish();
