@@ -16,6 +16,7 @@ const BENCH_KEY = "tally_bench-key-local-only-0000000000000000";
 const PORT = Number(Deno.env.get("BENCH_PORT") ?? 54399);
 const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 300);
 const INGEST_BATCHES = Number(Deno.env.get("BENCH_INGEST_BATCHES") ?? 40);
+const INGEST_WARM_UP_BATCHES = 8;
 const adminUrl = Deno.env.get("BENCH_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const databaseName = "tally_bench";
 const databaseUrl = withDatabase(adminUrl, databaseName);
@@ -154,6 +155,10 @@ try {
   const org = await latency(`statistics/org/00000000-0000-4000-8000-0000000000a1?from=${from}&to=${to}`);
   const ingestModes = [];
   for (const inFlight of [1, 4]) {
+    // Both paths run a few batches first, so each pooled connection has planned its statements.
+    const warmUp = ingestBatches(`w${inFlight}`).slice(0, INGEST_WARM_UP_BATCHES);
+    await plainInsertRate(warmUp, inFlight);
+    await ingestRate(warmUp, inFlight);
     const batches = ingestBatches(`f${inFlight}`);
     const plain = await plainInsertRate(batches, inFlight);
     const http = await ingestRate(batches, inFlight);

@@ -51,7 +51,10 @@ async function sqlTestFiles(): Promise<string[]> {
   return files.sort();
 }
 
-/** pgTAP counts from pg_prove's verbose TAP: every `ok`/`not ok` line, plus one failure per file that died. */
+/**
+ * pgTAP counts from pg_prove's verbose TAP: every `ok`/`not ok` line; a file that died counts its planned tests
+ * that never ran as failed (one, when it died before its plan).
+ */
 async function runPgTap(databaseUrl: string) {
   const url = new URL(databaseUrl);
   const { success, output } = await run("pg_prove", [
@@ -68,6 +71,10 @@ async function runPgTap(databaseUrl: string) {
   ], url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {});
   const passed = output.match(/^ok \d+/gm)?.length ?? 0;
   let failed = output.match(/^not ok \d+/gm)?.length ?? 0;
+  for (const [, planned, ran] of output.matchAll(/You planned (\d+) tests but ran (\d+)/g)) {
+    failed += Math.max(Number(planned) - Number(ran), 1);
+  }
+  failed += output.match(/No plan found in TAP output/g)?.length ?? 0;
   if (!success && failed === 0) failed = 1;
   return { passed, failed };
 }

@@ -53,7 +53,9 @@ $$, array[
   'private.app_owner',                    -- metering_core
   'private.caller_key_reaches_org',       -- tenancy_core
   'private.caller_right',                 -- tenancy_core
+  'private.caller_rights',                -- ingest_throughput
   'private.can_see_org',                  -- tenancy_core
+  'private.delete_app_devices',           -- ingest_throughput
   'private.ensure_usage_event_partition', -- metering_core
   'private.has_app_right',                -- metering_core
   'private.keep_last_super_admin',        -- tenancy_core

@@ -73,9 +73,11 @@ select results_eq(
   format($$select day, mau from private.recompute_mau('com.rollup.main', %L::date - 5, %L::date + 62)$$, :'base', :'base'),
   'stored MAU equals private.recompute_mau'
 );
--- The repair tool rebuilds a damaged MAU exactly: a wrong day, and a day that should be zero.
-update public.app_daily_usage set mau = mau + 5 where app_id = 'com.rollup.main' and day = :'base'::date + 3;
-insert into public.app_daily_usage (app_id, day, mau) values ('com.rollup.main', :'base'::date + 200, 9);
+-- The repair tool rebuilds damaged MAU changes exactly: a wrong change, and a change where there should be none.
+update public.app_daily_usage set mau_delta = mau_delta + 5
+where app_id = 'com.rollup.main'
+  and day = (select min(day) from public.app_daily_usage where app_id = 'com.rollup.main' and mau_delta <> 0);
+insert into public.app_daily_usage (app_id, day, mau_delta) values ('com.rollup.main', :'base'::date + 200, 9);
 select is(private.repair_mau('com.rollup.main'), 2, 'repair_mau rewrites exactly the two damaged days');
 select results_eq(
   format($$select day, mau from private.app_daily_stats(array['com.rollup.main'], %L::date - 5, %L::date + 210)$$, :'base', :'base'),

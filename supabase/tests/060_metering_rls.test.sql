@@ -28,7 +28,7 @@ select tests.clear_authentication();
 create temporary table metered_tables (name text, first_column text, writable_by_write boolean) on commit drop;
 insert into metered_tables values
   ('usage_events', 'event_type', false), ('usage_event_ids', 'client_id', false), ('activity_users', 'org_domain', false),
-  ('device_activity_days', 'device_id', false), ('app_daily_usage', 'mau', false),
+  ('device_activity_days', 'device_id', false), ('app_daily_usage', 'mau_delta', false),
   ('space_daily_traffic', 'requests', false), ('activity_period_members', 'user_id', false),
   ('activity_period_counts', 'actives', false), ('activity_registrations', 'registered', false),
   ('spaces', 'name', true), ('workspaces', 'name', true);
