@@ -346,13 +346,12 @@ begin
       on a.app_id = d.app_id and a.device_id = d.device_id and a.day between d.first_day - 29 and d.last_day + 29
   ),
   known_days as (
-    select app_id, device_id, day, bool_and(is_new) as is_new
-    from (
-      select app_id, device_id, day, false as is_new from nearby_stored
-      union all
-      select app_id, device_id, day, true from batch_days
-    ) as both_kinds
-    group by app_id, device_id, day
+    select b.app_id, b.device_id, b.day, true as is_new from batch_days as b
+    where not exists (
+      select 1 from nearby_stored as s where s.app_id = b.app_id and s.device_id = b.device_id and s.day = b.day
+    )
+    union all
+    select app_id, device_id, day, false from nearby_stored
   ),
   neighbours as (
     select app_id, device_id, day, is_new,
@@ -370,7 +369,6 @@ begin
   stored_days as (
     insert into public.device_activity_days (app_id, device_id, day)
     select app_id, device_id, day from known_days where is_new
-    order by app_id, device_id, day
   ),
   increments as (
     select app_id, first_covered as day, 1 as mau_change, 0::bigint as bytes from ranges

@@ -42,12 +42,13 @@ export async function callAs<T = unknown>(
     return `${name} => $${i + 1}`;
   }).join(", ");
   const values = defined.map(([, value]) => value) as postgres.ParameterOrJSON<never>[];
-  const rows = await database().begin(async (tx) => {
-    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${
+  // Both statements go in one pipeline (the server runs them in order): one round trip fewer per call.
+  const [, rows] = await database().begin((tx) => [
+    tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${
       JSON.stringify(claims)
-    }, true)`;
-    return await tx.unsafe(`select ${sqlFunction}(${argList}) as result`, values);
-  });
+    }, true)`,
+    tx.unsafe(`select ${sqlFunction}(${argList}) as result`, values),
+  ]);
   return rows[0].result as T;
 }
 

@@ -87,16 +87,18 @@ export function validateEvents(
 ): { events: UsageEvent[] } | { problems: EventProblem[] } {
   const events: UsageEvent[] = [];
   const problems: EventProblem[] = [];
+  const receivedAt = new Date(now).toISOString();
   raw.forEach((candidate, index) => {
     const parsed = usageEvent.safeParse(candidate);
     if (!parsed.success) {
       problems.push({ index, error: describe(parsed.error) });
       return;
     }
+    // A given timestamp is passed on as written (ISO 8601 with an offset, which Postgres reads as the same instant).
     const at = parsed.data.timestamp ? Date.parse(parsed.data.timestamp) : now;
     if (at > now + MAX_FUTURE_MS) problems.push({ index, error: "timestamp is more than 5 minutes in the future" });
     else if (at < now - MAX_AGE_MS) problems.push({ index, error: "timestamp is older than 400 days" });
-    else events.push({ ...parsed.data, timestamp: new Date(at).toISOString() });
+    else events.push(parsed.data.timestamp ? parsed.data : { ...parsed.data, timestamp: receivedAt });
   });
   return problems.length ? { problems } : { events };
 }
