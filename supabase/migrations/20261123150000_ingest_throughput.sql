@@ -9,6 +9,8 @@
 --   device instead of three probes per new day; the new days are inserted without ON CONFLICT (the device's row
 --   lock already rules a conflict out).
 -- * The caller's rights are read in one query for every app and org of the batch (private.caller_rights).
+-- * The running sums of MAU and storage before a statistics range add up monthly sums (app_monthly_changes) and the
+--   days of the range's first month, instead of every day of the app's history.
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- MAU as daily changes
@@ -36,16 +38,74 @@ on conflict (app_id, day) do update set mau_delta = excluded.mau_delta;
 
 alter table public.app_daily_usage drop column mau;
 
+-- ---------------------------------------------------------------------------------------------------------------
+-- Monthly sums of the daily changes: a statistics read adds up whole months before its range, not every day.
+
+create table public.app_monthly_changes (
+  app_id text not null references public.apps (app_id) on delete cascade,
+  month date not null check (month = pg_catalog.date_trunc('month', month::timestamp)::date),
+  mau_delta bigint not null default 0,
+  storage_delta bigint not null default 0,
+  primary key (app_id, month)
+) with (fillfactor = 70);
+comment on table public.app_monthly_changes is
+  'Per app and calendar month: the sums of app_daily_usage''s MAU and storage changes of its days, kept with them, so the running sums before a range read one row per month. Pages keep room (fillfactor 70) for in-place (HOT) updates.';
+comment on column public.app_monthly_changes.app_id is 'App.';
+comment on column public.app_monthly_changes.month is 'First day of the month.';
+comment on column public.app_monthly_changes.mau_delta is 'Sum of the month''s daily MAU changes.';
+comment on column public.app_monthly_changes.storage_delta is 'Sum of the month''s daily storage changes (bytes).';
+
+alter table public.app_monthly_changes enable row level security;
+create policy app_monthly_changes_select on public.app_monthly_changes for select to authenticated
+  using ((select private.has_app_right(app_id, 'read')));
+revoke all on public.app_monthly_changes from anon, authenticated;
+grant select on public.app_monthly_changes to authenticated;
+
+insert into public.app_monthly_changes (app_id, month, mau_delta, storage_delta)
+select app_id, pg_catalog.date_trunc('month', day::timestamp)::date, sum(mau_delta), sum(storage_delta)
+from public.app_daily_usage
+group by 1, 2
+having sum(mau_delta) <> 0 or sum(storage_delta) <> 0;
+
+-- Called by the writers of daily changes (ingest, the storage trigger, repair_mau), after their daily rows.
+create function private.add_monthly_changes(p_changes jsonb) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  insert into public.app_monthly_changes as m (app_id, month, mau_delta, storage_delta)
+  select c.app_id, pg_catalog.date_trunc('month', c.day::timestamp)::date,
+    sum(coalesce(c.mau_change, 0)), sum(coalesce(c.storage_change, 0))
+  from pg_catalog.jsonb_to_recordset(p_changes) as c (app_id text, day date, mau_change bigint, storage_change bigint)
+  group by 1, 2
+  order by 1, 2
+  on conflict (app_id, month) do update set
+    mau_delta = m.mau_delta + excluded.mau_delta, storage_delta = m.storage_delta + excluded.storage_delta;
+end
+$$;
+comment on function private.add_monthly_changes(jsonb) is
+  'Adds daily MAU / storage changes ([{app_id, day, mau_change, storage_change}]) to their months in app_monthly_changes.';
+
 create or replace function private.app_daily_stats(p_app_ids text[], p_from date, p_to date)
 returns table (day date, mau bigint, storage bigint, bandwidth bigint)
 language sql stable
 set search_path = ''
 set jit = off
 as $$
-  with before_range as (
-    select coalesce(sum(u.mau_delta), 0) as mau, coalesce(sum(u.storage_delta), 0) as storage
-    from public.app_daily_usage as u
-    where u.app_id = any (p_app_ids) and u.day < p_from
+  with month_start as (
+    select pg_catalog.date_trunc('month', p_from::timestamp)::date as day
+  ),
+  before_range as (
+    select sum(mau) as mau, sum(storage) as storage
+    from (
+      select coalesce(sum(m.mau_delta), 0) as mau, coalesce(sum(m.storage_delta), 0) as storage
+      from public.app_monthly_changes as m
+      where m.app_id = any (p_app_ids) and m.month < (select day from month_start)
+      union all
+      select coalesce(sum(u.mau_delta), 0), coalesce(sum(u.storage_delta), 0)
+      from public.app_daily_usage as u
+      where u.app_id = any (p_app_ids) and u.day >= (select day from month_start) and u.day < p_from
+    ) as months_then_days
   ),
   in_range as (
     select u.day, sum(u.mau_delta) as mau_delta, sum(u.bandwidth) as bandwidth, sum(u.storage_delta) as storage_delta
@@ -62,7 +122,7 @@ as $$
   order by d
 $$;
 comment on function private.app_daily_stats(text[], date, date) is
-  'Per day of [p_from, p_to], summed over the apps: MAU and storage at the end of the day (running sums of their daily changes), bandwidth.';
+  'Per day of [p_from, p_to], summed over the apps: MAU and storage at the end of the day (running sums of their changes: whole months, then days, before the range), bandwidth.';
 
 create or replace function private.repair_mau(p_app_id text) returns integer
 language plpgsql
@@ -101,11 +161,55 @@ begin
     returning 1
   )
   select (select count(*) from upserted) + (select count(*) from cleared) into changed;
+
+  -- The monthly sums follow the daily rows.
+  insert into public.app_monthly_changes as m (app_id, month, mau_delta)
+  select p_app_id, pg_catalog.date_trunc('month', u.day::timestamp)::date, sum(u.mau_delta)
+  from public.app_daily_usage as u where u.app_id = p_app_id
+  group by 2
+  on conflict (app_id, month) do update set mau_delta = excluded.mau_delta where m.mau_delta <> excluded.mau_delta;
+  update public.app_monthly_changes as m set mau_delta = 0
+  where m.app_id = p_app_id and m.mau_delta <> 0
+    and not exists (
+      select 1 from public.app_daily_usage as u
+      where u.app_id = p_app_id and u.day >= m.month and u.day < (m.month + interval '1 month')::date
+    );
   return changed;
 end
 $$;
 comment on function private.repair_mau(text) is
-  'Rewrites an app''s stored MAU changes from its activity table (one pass); returns how many days changed. A repair tool.';
+  'Rewrites an app''s stored MAU changes (daily, then their monthly sums) from its activity table in one pass; returns how many days changed. A repair tool.';
+
+-- security definer: the rollups are not writable by API roles; the trigger only mirrors the bundle row being written.
+create or replace function private.track_bundle_storage() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  change_day date;
+  change bigint;
+begin
+  if tg_op = 'INSERT' and not new.deleted then
+    change_day := (new.created_at at time zone 'UTC')::date;
+    change := new.size;
+  elsif tg_op = 'UPDATE' and new.deleted and not old.deleted then
+    change_day := (new.deleted_at at time zone 'UTC')::date;
+    change := -old.size;
+  elsif tg_op = 'UPDATE' and not new.deleted and not old.deleted and new.size <> old.size then
+    change_day := (pg_catalog.now() at time zone 'UTC')::date;
+    change := new.size - old.size;
+  else
+    return new;
+  end if;
+  insert into public.app_daily_usage (app_id, day, storage_delta) values (new.app_id, change_day, change)
+  on conflict (app_id, day) do update set storage_delta = public.app_daily_usage.storage_delta + excluded.storage_delta;
+  perform private.add_monthly_changes(pg_catalog.jsonb_build_array(
+    pg_catalog.jsonb_build_object('app_id', new.app_id, 'day', change_day, 'storage_change', change)
+  ));
+  return new;
+end
+$$;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Per-batch app locks instead of per-row foreign keys
@@ -178,6 +282,7 @@ declare
   partition_day date;
   first_seen_apps text[];
   first_seen_devices text[];
+  mau_changes jsonb;
 begin
   if (select auth.uid()) is null then
     raise exception 'Invalid API key' using errcode = 'PT401';
@@ -371,23 +476,33 @@ begin
     select app_id, device_id, day from known_days where is_new
   ),
   increments as (
-    select app_id, first_covered as day, 1 as mau_change, 0::bigint as bytes from ranges
-    where first_covered <= last_covered
-    union all
-    select app_id, last_covered + 1, -1, 0 from ranges
-    where first_covered <= last_covered
-    union all
-    select subject, day, 0, (payload ->> 'bytes')::bigint from pg_temp.ingest_batch
-    where event_type = 'bundle.download'
+    select app_id, day, sum(mau_change)::integer as mau_change, sum(bytes) as bytes
+    from (
+      select app_id, first_covered as day, 1 as mau_change, 0::bigint as bytes from ranges
+      where first_covered <= last_covered
+      union all
+      select app_id, last_covered + 1, -1, 0 from ranges
+      where first_covered <= last_covered
+      union all
+      select subject, day, 0, (payload ->> 'bytes')::bigint from pg_temp.ingest_batch
+      where event_type = 'bundle.download'
+    ) as both_kinds
+    group by app_id, day
+    having sum(mau_change) <> 0 or sum(bytes) <> 0
+  ),
+  daily as (
+    insert into public.app_daily_usage as u (app_id, day, mau_delta, bandwidth)
+    select app_id, day, mau_change, bytes from increments
+    order by app_id, day
+    on conflict (app_id, day) do update set
+      mau_delta = u.mau_delta + excluded.mau_delta, bandwidth = u.bandwidth + excluded.bandwidth
   )
-  insert into public.app_daily_usage as u (app_id, day, mau_delta, bandwidth)
-  select app_id, day, sum(mau_change), sum(bytes)
-  from increments
-  group by app_id, day
-  having sum(mau_change) <> 0 or sum(bytes) <> 0
-  order by app_id, day
-  on conflict (app_id, day) do update set
-    mau_delta = u.mau_delta + excluded.mau_delta, bandwidth = u.bandwidth + excluded.bandwidth;
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('app_id', app_id, 'day', day, 'mau_change', mau_change)), '[]')
+  into mau_changes
+  from increments where mau_change <> 0;
+
+  -- The same MAU changes summed per month, in a second statement: every writer locks daily rows, then monthly rows.
+  perform private.add_monthly_changes(mau_changes);
 
   -- API traffic per space; bytes stay null until some event of the day measures them.
   insert into public.spaces (org_id, space_id)
@@ -473,4 +588,5 @@ begin
 end
 $$;
 
-revoke all on function private.delete_app_devices(), private.caller_rights(uuid[], text[]) from public, anon, authenticated;
+revoke all on function private.delete_app_devices(), private.caller_rights(uuid[], text[]), private.add_monthly_changes(jsonb)
+  from public, anon, authenticated;

@@ -2,7 +2,7 @@
 -- (private.caller_rights must agree with private.caller_right), app locks in place of foreign keys (an app's devices
 -- and activity days go with it), and MAU stored as daily changes.
 begin;
-select plan(12);
+select plan(13);
 
 select tests.create_user(handle) from unnest(array['ib_owner', 'ib_reader', 'ib_app_member', 'ib_outsider']) as handle;
 select tests.create_org('ib_owner', 'Batch org A') as org_a \gset
@@ -85,6 +85,19 @@ select results_eq(
   $$values (0, 2), (30, -2)$$,
   'two new devices today: +2 today, -2 in 30 days'
 );
+
+-- The monthly sums stay the sums of their days (here with a bundle's storage too).
+insert into public.app_versions (app_id, owner_org, name, size) values ('com.ib.y', :'org_a', '1.0.0', 500);
+create temporary view monthly_from_days as
+select app_id, date_trunc('month', day::timestamp)::date as month, sum(mau_delta) as mau_delta,
+  sum(storage_delta) as storage_delta
+from public.app_daily_usage where app_id like 'com.ib.%' group by 1, 2
+having sum(mau_delta) <> 0 or sum(storage_delta) <> 0;
+create temporary view monthly_stored as
+select app_id, month, mau_delta, storage_delta from public.app_monthly_changes
+where app_id like 'com.ib.%' and (mau_delta <> 0 or storage_delta <> 0);
+select set_eq('select * from monthly_stored', 'select * from monthly_from_days',
+  'each month''s MAU and storage changes are the sums of its days');
 
 select * from finish();
 rollback;
