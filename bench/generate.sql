@@ -1,7 +1,8 @@
 -- Deterministic synthetic workload for the statistics benchmark (no random(): every value is a function of indices).
 -- 100 apps in two orgs of 50; 1,000,000 devices (500,000 in com.bench.big, ~5,051 in each other app); 10 device
--- events per device over the 90 days ending yesterday: 10,000,000 raw events, their activity days, the device
--- registry, stored MAU (rebuilt with private.repair_mau), daily bandwidth and a few bundles per app.
+-- events per device over the 90 days ending yesterday: 10,000,000 raw events, the device registry (with each
+-- device's first active day) and its other activity days, stored MAU (rebuilt with private.repair_mau), daily
+-- bandwidth and a few bundles per app.
 \set ON_ERROR_STOP on
 set client_min_messages = warning;
 set jit = off;
@@ -37,13 +38,18 @@ select org_id, 'device.activity', occurred_at at time zone 'UTC', app_id,
   jsonb_build_object('type', 'device.activity', 'app_id', app_id, 'device_id', device_id)
 from bench_events;
 
-insert into public.device_activity_days (app_id, device_id, day)
-select distinct app_id, device_id, occurred_at::date from bench_events;
-
-insert into public.devices (app_id, device_id, platform, last_seen_at)
+insert into public.devices (app_id, device_id, platform, last_seen_at, first_active_day)
 select app_id, device_id, case when length(device_id) % 2 = 0 then 'ios' else 'android' end::public.device_platform,
-  max(occurred_at) at time zone 'UTC'
+  max(occurred_at) at time zone 'UTC', min(occurred_at)::date
 from bench_events group by app_id, device_id;
+
+insert into public.device_activity_days (app_id, device_id, day)
+select app_id, device_id, day
+from (
+  select app_id, device_id, day, min(day) over (partition by app_id, device_id) as first_day
+  from (select distinct app_id, device_id, occurred_at::date as day from bench_events) as days
+) as ranked
+where day > first_day;
 
 select private.repair_mau(app_id) from bench_apps order by n;
 

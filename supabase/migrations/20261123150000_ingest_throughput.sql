@@ -8,6 +8,8 @@
 -- * Stored activity days are read only for devices the registry already knew, with one index range scan per
 --   device instead of three probes per new day; the new days are inserted without ON CONFLICT (the device's row
 --   lock already rules a conflict out).
+-- * A device's first active day is kept on its registry row (devices.first_active_day), which ingest writes anyway;
+--   device_activity_days holds its other days. A device seen on one day, the common case, costs one row, not two.
 -- * The caller's rights are read in one query for every app and org of the batch (private.caller_rights).
 -- * The running sums of MAU and storage before a statistics range add up monthly sums (app_monthly_changes) and the
 --   days of the range's first month, instead of every day of the app's history.
@@ -39,6 +41,48 @@ on conflict (app_id, day) do update set mau_delta = excluded.mau_delta;
 alter table public.app_daily_usage drop column mau;
 
 -- ---------------------------------------------------------------------------------------------------------------
+-- A device's first active day on its registry row
+
+alter table public.devices add column first_active_day date;
+comment on column public.devices.first_active_day is
+  'UTC day of the activity that added the device to the registry; its other active days are in device_activity_days. Null for a device linked before it was ever active.';
+
+with firsts as (
+  select app_id, device_id, min(day) as day from public.device_activity_days group by app_id, device_id
+)
+update public.devices as d set first_active_day = f.day
+from firsts as f
+where d.app_id = f.app_id and d.device_id = f.device_id;
+delete from public.device_activity_days as a
+using public.devices as d
+where a.app_id = d.app_id and a.device_id = d.device_id and a.day = d.first_active_day;
+
+comment on table public.device_activity_days is
+  'The active days of an app''s devices other than each device''s first (devices.first_active_day): with it, the distinct (device, UTC day) set MAU comes from.';
+
+create view private.device_active_days with (security_invoker = true) as
+select app_id, device_id, first_active_day as day from public.devices where first_active_day is not null
+union all
+select app_id, device_id, day from public.device_activity_days;
+comment on view private.device_active_days is
+  'Every (device, UTC day) a device was active: its first day from its registry row, the others from device_activity_days.';
+revoke all on private.device_active_days from public, anon, authenticated;
+grant select on private.device_active_days to service_role;
+
+create or replace function private.recompute_mau(p_app_id text, p_from date, p_to date)
+returns table (day date, mau bigint)
+language sql stable
+set search_path = ''
+as $$
+  select d::date, (
+    select count(distinct a.device_id) from private.device_active_days as a
+    where a.app_id = p_app_id and a.day between d::date - 29 and d::date
+  )
+  from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
+  order by d
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------------
 -- Monthly sums of the daily changes: a statistics read adds up whole months before its range, not every day.
 
 create table public.app_monthly_changes (
@@ -67,7 +111,7 @@ from public.app_daily_usage
 group by 1, 2
 having sum(mau_delta) <> 0 or sum(storage_delta) <> 0;
 
--- Called by the writers of daily changes (ingest, the storage trigger, repair_mau), after their daily rows.
+-- Called by ingest and the storage trigger after they wrote their daily rows (repair_mau recomputes the sums itself).
 create function private.add_monthly_changes(p_changes jsonb) returns void
 language plpgsql
 set search_path = ''
@@ -135,7 +179,7 @@ begin
   -- whichever comes first.
   with days as (
     select a.day, pg_catalog.lead(a.day) over (partition by a.device_id order by a.day) as next_day
-    from public.device_activity_days as a where a.app_id = p_app_id
+    from private.device_active_days as a where a.app_id = p_app_id
   ),
   changes as (
     select change_day as day, sum(change)::integer as change
@@ -210,6 +254,8 @@ begin
   return new;
 end
 $$;
+comment on function private.track_bundle_storage() is
+  'Trigger: adds a bundle''s size on its creation day and removes it on its deletion day (and in those months'' sums).';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Per-batch app locks instead of per-row foreign keys
@@ -282,6 +328,7 @@ declare
   partition_day date;
   first_seen_apps text[];
   first_seen_devices text[];
+  first_seen_days date[];
   mau_changes jsonb;
 begin
   if (select auth.uid()) is null then
@@ -393,18 +440,21 @@ begin
   -- Devices: the registry row of each device is locked (in a consistent order) before its activity days are read,
   -- so concurrent batches touching one device run its MAU update one after the other. ON CONFLICT locks the row
   -- even when its WHERE skips the update (a stored record newer than the batch).
-  with upserted as (
+  with batch_devices as (
+    select distinct on (subject, device_id) subject, device_id, payload, occurred_at,
+      min(day) over (partition by subject, device_id) as first_day
+    from pg_temp.ingest_batch
+    where event_type = 'device.activity'
+    order by subject, device_id, occurred_at desc
+  ),
+  upserted as (
     insert into public.devices as d (app_id, device_id, platform, version_name, plugin_version, os_version, version_build,
-      custom_id, is_prod, is_emulator, last_seen_at)
+      custom_id, is_prod, is_emulator, last_seen_at, first_active_day)
     select subject, device_id, (payload ->> 'platform')::public.device_platform, payload ->> 'version_name',
       coalesce(payload ->> 'plugin_version', ''), payload ->> 'os_version', coalesce(payload ->> 'version_build', ''),
       coalesce(payload ->> 'custom_id', ''), coalesce((payload ->> 'is_prod')::boolean, true),
-      coalesce((payload ->> 'is_emulator')::boolean, false), occurred_at
-    from (
-      select distinct on (subject, device_id) * from pg_temp.ingest_batch
-      where event_type = 'device.activity'
-      order by subject, device_id, occurred_at desc
-    ) as latest
+      coalesce((payload ->> 'is_emulator')::boolean, false), occurred_at, first_day
+    from batch_devices
     order by subject, device_id
     on conflict (app_id, device_id) do update set
       platform = coalesce(excluded.platform, d.platform),
@@ -417,19 +467,20 @@ begin
       is_emulator = excluded.is_emulator,
       last_seen_at = excluded.last_seen_at
     where d.last_seen_at is null or excluded.last_seen_at >= d.last_seen_at
-    returning d.app_id, d.device_id, d.xmax = 0 as inserted
+    returning d.app_id, d.device_id, d.first_active_day, d.xmax = 0 as inserted
   )
-  -- Devices this batch added to the registry have no stored activity days to read.
-  select coalesce(pg_catalog.array_agg(app_id), '{}'), coalesce(pg_catalog.array_agg(device_id), '{}')
-  into first_seen_apps, first_seen_devices
+  -- Devices this batch added to the registry have no stored activity days to read, and their first day is stored.
+  select coalesce(pg_catalog.array_agg(app_id), '{}'), coalesce(pg_catalog.array_agg(device_id), '{}'),
+    coalesce(pg_catalog.array_agg(first_active_day), '{}')
+  into first_seen_apps, first_seen_devices, first_seen_days
   from upserted where inserted;
 
   -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
   -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]. That range
   -- adds 1 to MAU from its first day and takes it back after its last. Only stored days within 29 days of the
-  -- batch's days can bound a range: one index range scan per known device reads them. The new days are inserted
-  -- without ON CONFLICT: the device's row lock keeps other batches from storing its days meanwhile, so a conflict
-  -- would be a bug. The MAU and bandwidth changes reach app_daily_usage in one statement, rows in order: two
+  -- batch's days can bound a range: one index range scan per known device reads them, with the first day on its
+  -- row. The new days (but a new device's first) are inserted without ON CONFLICT: the device's row lock keeps
+  -- other batches from storing its days meanwhile, so a conflict would be a bug. The MAU and bandwidth changes reach app_daily_usage in one statement, rows in order: two
   -- statements could lock the rows of concurrent batches in crossed orders and deadlock.
   with batch_days as (
     select subject as app_id, device_id, day from pg_temp.ingest_batch
@@ -446,9 +497,14 @@ begin
   ),
   nearby_stored as (
     select a.app_id, a.device_id, a.day
-    from known_devices as d
+    from known_devices as k
     join public.device_activity_days as a
-      on a.app_id = d.app_id and a.device_id = d.device_id and a.day between d.first_day - 29 and d.last_day + 29
+      on a.app_id = k.app_id and a.device_id = k.device_id and a.day between k.first_day - 29 and k.last_day + 29
+    union all
+    select v.app_id, v.device_id, v.first_active_day
+    from known_devices as k
+    join public.devices as v on v.app_id = k.app_id and v.device_id = k.device_id
+    where v.first_active_day between k.first_day - 29 and k.last_day + 29
   ),
   known_days as (
     select b.app_id, b.device_id, b.day, true as is_new from batch_days as b
@@ -473,7 +529,13 @@ begin
   ),
   stored_days as (
     insert into public.device_activity_days (app_id, device_id, day)
-    select app_id, device_id, day from known_days where is_new
+    select app_id, device_id, day from known_days as k
+    where is_new and not exists (
+      select 1
+      from rows from (pg_catalog.unnest(first_seen_apps), pg_catalog.unnest(first_seen_devices),
+        pg_catalog.unnest(first_seen_days)) as f (app_id, device_id, day)
+      where f.app_id = k.app_id and f.device_id = k.device_id and f.day = k.day
+    )
   ),
   increments as (
     select app_id, day, sum(mau_change)::integer as mau_change, sum(bytes) as bytes

@@ -17,6 +17,8 @@ select tests.authenticate_with_key('m_super', 'upload', array[:'org']::uuid[]);
 select public.ingest_events(jsonb_build_array(
   jsonb_build_object('type', 'device.activity', 'app_id', 'com.rls.metered', 'device_id', 'd1', 'id', 'once',
     'timestamp', now()),
+  jsonb_build_object('type', 'device.activity', 'app_id', 'com.rls.metered', 'device_id', 'd1',
+    'timestamp', now() - interval '1 day'),
   jsonb_build_object('type', 'bundle.download', 'app_id', 'com.rls.metered', 'device_id', 'd1', 'bytes', 10,
     'timestamp', now()),
   jsonb_build_object('type', 'api.request', 'space_id', 's1', 'timestamp', now()),

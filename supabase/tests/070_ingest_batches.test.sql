@@ -2,7 +2,7 @@
 -- (private.caller_rights must agree with private.caller_right), app locks in place of foreign keys (an app's devices
 -- and activity days go with it), and MAU stored as daily changes.
 begin;
-select plan(13);
+select plan(14);
 
 select tests.create_user(handle) from unnest(array['ib_owner', 'ib_reader', 'ib_app_member', 'ib_outsider']) as handle;
 select tests.create_org('ib_owner', 'Batch org A') as org_a \gset
@@ -65,11 +65,13 @@ select set_config('request.jwt.claims', '', true);
 
 -- Deleting an app takes its devices and activity days with it (there is no foreign key to cascade them).
 select tests.authenticate_with_key('ib_owner', 'upload');
-select public.ingest_events(jsonb_build_array(
-  jsonb_build_object('type', 'device.activity', 'app_id', 'com.ib.x', 'device_id', 'shared-id', 'timestamp', now()),
-  jsonb_build_object('type', 'device.activity', 'app_id', 'com.ib.y', 'device_id', 'shared-id', 'timestamp', now()),
-  jsonb_build_object('type', 'device.activity', 'app_id', 'com.ib.y', 'device_id', 'only-y', 'timestamp', now()),
-  jsonb_build_object('type', 'device.activity', 'app_id', 'com.ib.b', 'device_id', 'in-org-b', 'timestamp', now())
+-- Each device active yesterday and today: its first day on its registry row, the other in device_activity_days.
+select public.ingest_events((
+  select jsonb_agg(jsonb_build_object('type', 'device.activity', 'app_id', app_id, 'device_id', device_id,
+    'timestamp', now() - make_interval(days => days_ago)))
+  from (values ('com.ib.x', 'shared-id'), ('com.ib.y', 'shared-id'), ('com.ib.y', 'only-y'), ('com.ib.b', 'in-org-b'))
+    as devices (app_id, device_id),
+    (values (1), (0)) as days (days_ago)
 ), null);
 select tests.clear_authentication();
 delete from public.apps where app_id = 'com.ib.x';
@@ -79,11 +81,18 @@ select results_eq($$select app_id, device_id from public.devices where app_id li
 select results_eq($$select app_id, device_id from public.device_activity_days where app_id like 'com.ib.%' order by 1, 2$$,
   $$values ('com.ib.y', 'only-y'), ('com.ib.y', 'shared-id')$$, 'the activity days of a deleted app, and of a deleted org''s apps, are gone; the others stay');
 
--- MAU is kept as changes: a device's first day adds one, 30 days later it is taken back.
+-- MAU is kept as changes: two devices active yesterday and today add two from yesterday and take them back after
+-- today + 29.
 select results_eq(
   $$select day - (now() at time zone 'UTC')::date, mau_delta from public.app_daily_usage where app_id = 'com.ib.y' and mau_delta <> 0 order by day$$,
-  $$values (0, 2), (30, -2)$$,
-  'two new devices today: +2 today, -2 in 30 days'
+  $$values (-1, 2), (30, -2)$$,
+  'two devices active yesterday and today: +2 yesterday, -2 in 30 days'
+);
+select results_eq(
+  $$select app_id, device_id, first_active_day - (now() at time zone 'UTC')::date from public.devices
+    where app_id = 'com.ib.y' order by device_id$$,
+  $$values ('com.ib.y', 'only-y', -1), ('com.ib.y', 'shared-id', -1)$$,
+  'a new device''s first day is kept on its registry row'
 );
 
 -- The monthly sums stay the sums of their days (here with a bundle's storage too).
