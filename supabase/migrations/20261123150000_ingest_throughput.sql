@@ -57,6 +57,14 @@ delete from public.device_activity_days as a
 using public.devices as d
 where a.app_id = d.app_id and a.device_id = d.device_id and a.day = d.first_active_day;
 
+-- The first active day feeds MAU, so only ingest writes it: API roles keep insert and update on the other columns.
+revoke insert, update on public.devices from authenticated;
+grant insert (app_id, device_id, custom_id, platform, version_name, plugin_version, os_version, version_build, is_prod,
+    is_emulator, version_override_id, channel_override_id, last_seen_at, created_at, updated_at),
+  update (app_id, device_id, custom_id, platform, version_name, plugin_version, os_version, version_build, is_prod,
+    is_emulator, version_override_id, channel_override_id, last_seen_at, created_at, updated_at)
+  on public.devices to authenticated;
+
 comment on table public.device_activity_days is
   'The active days of an app''s devices other than each device''s first (devices.first_active_day): with it, the distinct (device, UTC day) set MAU comes from.';
 

@@ -2,7 +2,7 @@
 -- (private.caller_rights must agree with private.caller_right), app locks in place of foreign keys (an app's devices
 -- and activity days go with it), and MAU stored as daily changes.
 begin;
-select plan(14);
+select plan(17);
 
 select tests.create_user(handle) from unnest(array['ib_owner', 'ib_reader', 'ib_app_member', 'ib_outsider']) as handle;
 select tests.create_org('ib_owner', 'Batch org A') as org_a \gset
@@ -94,6 +94,16 @@ select results_eq(
   $$values ('com.ib.y', 'only-y', -1), ('com.ib.y', 'shared-id', -1)$$,
   'a new device''s first day is kept on its registry row'
 );
+
+-- Only ingest writes a device's first active day, even for the app's owner.
+select tests.authenticate_as('ib_owner');
+select throws_ok($$update public.devices set first_active_day = current_date - 100 where app_id = 'com.ib.y'$$, '42501',
+  'permission denied for table devices', 'no API role may change a device''s first active day');
+select is((select count(*) from public.devices where app_id = 'com.ib.y' and custom_id = ''), 2::bigint,
+  'the owner still reads the devices');
+select lives_ok($$update public.devices set custom_id = 'renamed' where app_id = 'com.ib.y'$$,
+  'the owner may still update a device''s other columns');
+select tests.clear_authentication();
 
 -- The monthly sums stay the sums of their days (here with a bundle's storage too).
 insert into public.app_versions (app_id, owner_org, name, size) values ('com.ib.y', :'org_a', '1.0.0', 500);
