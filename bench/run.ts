@@ -100,9 +100,9 @@ async function latency(path: string) {
 const runId = Date.now().toString(36);
 type Batch = { type: string; app_id: string; device_id: string; timestamp: string }[];
 
-function ingestBatches(tag: string): Batch[] {
+function ingestBatches(tag: string, count = INGEST_BATCHES): Batch[] {
   const now = Date.now();
-  return Array.from({ length: INGEST_BATCHES }, (_, batch) =>
+  return Array.from({ length: count }, (_, batch) =>
     Array.from({ length: 1000 }, (_, i) => ({
       type: "device.activity",
       app_id: `com.bench.app${String(1 + ((batch * 1000 + i) % 49)).padStart(2, "0")}`,
@@ -159,7 +159,7 @@ try {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const inFlight of [1, 4]) {
     // Both paths run a few batches first, so each pooled connection has planned its statements.
-    const warmUp = ingestBatches(`w${inFlight}`).slice(0, INGEST_WARM_UP_BATCHES);
+    const warmUp = ingestBatches(`w${inFlight}`, INGEST_WARM_UP_BATCHES);
     await plainInsertRate(warmUp, inFlight);
     await ingestRate(warmUp, inFlight);
     // Rounds alternate which path goes first, and each round's ratio compares two measurements taken seconds
