@@ -21,7 +21,7 @@ export async function runSql(url: string, sqlText: string) {
  */
 export async function prepareDatabase(url: string, options: { seed: boolean }) {
   await runSql(url, await Deno.readTextFile(bootstrapFile));
-  const args = ["db", "push", `--remote=${url}`, "--yes"];
+  const args = ["db", "push", `--db-url=${url}`, "--yes"];
   if (options.seed) args.push("--include-seed");
   const push = await new Deno.Command(supabaseCli, {
     args,

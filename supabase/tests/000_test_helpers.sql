@@ -1,8 +1,8 @@
 -- The project's pgTAP helpers: acting as a user, an API key or anon, and building fixtures.
 -- Unlike the test files (each one rolls back), this file commits, so that the files after it can use the helpers;
--- it runs first (pg_prove takes the files in name order) and is idempotent. It never runs against production.
+-- it runs first (the runner, scripts/test.ts, takes the files in name order) and is idempotent. It never runs against
+-- production. pgTAP itself is loaded into the schema extensions by the runner, from npm.
 begin;
-create extension if not exists pgtap with schema extensions;
 
 create schema if not exists tests;
 grant usage on schema tests to anon, authenticated, service_role;
