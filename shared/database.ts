@@ -2,8 +2,8 @@
 import postgres from "postgres";
 
 export const repoRoot = new URL("../", import.meta.url).pathname;
+export const supabaseCli = `${repoRoot}node_modules/.bin/supabase`;
 const bootstrapFile = `${repoRoot}supabase/bootstrap/local_supabase.sql`;
-const supabaseCli = `${repoRoot}node_modules/.bin/supabase`;
 
 /** Runs SQL text (several statements) on a database, as the connecting role. */
 export async function runSql(url: string, sqlText: string) {
@@ -15,12 +15,17 @@ export async function runSql(url: string, sqlText: string) {
   }
 }
 
+/** What hosted Supabase already has (roles, auth, extensions), for a plain PostgreSQL or PGlite; idempotent. */
+export async function bootstrapDatabase(url: string) {
+  await runSql(url, await Deno.readTextFile(bootstrapFile));
+}
+
 /**
  * Applies the Supabase-compatible bootstrap (idempotent), then the migrations (and the seed) through the real
- * supabase CLI, as `supabase db push --remote` does against a hosted project.
+ * supabase CLI, as `supabase db push` does against a hosted project.
  */
 export async function prepareDatabase(url: string, options: { seed: boolean }) {
-  await runSql(url, await Deno.readTextFile(bootstrapFile));
+  await bootstrapDatabase(url);
   const args = ["db", "push", `--db-url=${url}`, "--yes"];
   if (options.seed) args.push("--include-seed");
   const push = await new Deno.Command(supabaseCli, {

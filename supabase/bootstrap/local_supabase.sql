@@ -1,9 +1,12 @@
 -- What hosted Supabase (and `supabase start`) already provide, for a plain PostgreSQL or PGlite.
 -- Idempotent: run before the migrations on every start. Never run it against a hosted project.
 
+-- Roles are shared by every database of the cluster: they are only written when something is missing, so that
+-- bootstraps of several databases at once (tests, npm run db:diff) do not update the same catalog rows.
 do $$
 declare
   api_role text;
+  grantee text;
 begin
   foreach api_role in array array['anon', 'authenticated', 'service_role'] loop
     if not exists (select 1 from pg_catalog.pg_roles where rolname = api_role) then
@@ -16,13 +19,22 @@ begin
   if not exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_admin') then
     create role supabase_admin nologin;
   end if;
+  if not (select rolbypassrls from pg_catalog.pg_roles where rolname = 'service_role') then
+    alter role service_role bypassrls;
+  end if;
+  -- The functions connect as postgres and switch role per request, as PostgREST does (authenticator likewise).
+  foreach api_role in array array['anon', 'authenticated', 'service_role'] loop
+    foreach grantee in array array['authenticator', 'postgres'] loop
+      if not exists (
+        select 1 from pg_catalog.pg_auth_members as m
+        where m.roleid = api_role::regrole and m.member = grantee::regrole
+      ) then
+        execute format('grant %I to %I', api_role, grantee);
+      end if;
+    end loop;
+  end loop;
 end
 $$;
-
-alter role service_role bypassrls;
-grant anon, authenticated, service_role to authenticator;
--- The functions connect as postgres and switch role per request, as PostgREST does.
-grant anon, authenticated, service_role to postgres;
 
 create schema if not exists extensions;
 create extension if not exists pgcrypto with schema extensions;

@@ -1,0 +1,79 @@
+/**
+ * The two ways a database schema is built here, and their difference. supabase/schemas/ holds the current
+ * definition of every SQL object (applied in the order config.toml lists); supabase/migrations/ is what
+ * `supabase db push` deploys. Building one throwaway database from each and diffing them with pg-delta
+ * (`supabase db diff --use-pg-delta --from <url> --to <url>`, which needs no Docker) gives the next migration, and,
+ * when nothing is pending, nothing: the drift test.
+ */
+import postgres from "postgres";
+import { parse as parseToml } from "smol-toml";
+import { bootstrapDatabase, prepareDatabase, repoRoot, supabaseCli, withDatabase } from "./database.ts";
+
+/** The schema files, in the order `[db.migrations] schema_paths` of supabase/config.toml lists them. */
+export async function schemaFiles(): Promise<string[]> {
+  const config = parseToml(await Deno.readTextFile(`${repoRoot}supabase/config.toml`)) as {
+    db?: { migrations?: { schema_paths?: string[] } };
+  };
+  const paths = config.db?.migrations?.schema_paths;
+  if (!paths?.length) throw new Error("supabase/config.toml lists no [db.migrations] schema_paths");
+  return paths.map((path) => new URL(path, `file://${repoRoot}supabase/`).pathname);
+}
+
+/** Bootstrap, then every schema file in order, in one transaction. */
+export async function buildFromSchemaFiles(url: string) {
+  await bootstrapDatabase(url);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.begin(async (tx) => {
+      for (const file of await schemaFiles()) {
+        try {
+          await tx.unsafe(await Deno.readTextFile(file));
+        } catch (error) {
+          throw new Error(`${file.slice(repoRoot.length)}: ${(error as Error).message}`);
+        }
+      }
+    });
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Bootstrap, then the migrations through `supabase db push`, as a deployment applies them (no seed). */
+export function buildFromMigrations(url: string) {
+  return prepareDatabase(url, { seed: false });
+}
+
+/** The SQL that turns the first database's schema into the second's; empty when they are the same. */
+export async function schemaDiff(fromUrl: string, toUrl: string): Promise<string> {
+  const diff = await new Deno.Command(supabaseCli, {
+    args: ["db", "diff", "--use-pg-delta", "--from", fromUrl, "--to", toUrl],
+    cwd: repoRoot,
+    env: { PGSSLMODE: "disable", SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  if (!diff.success) throw new Error(`supabase db diff failed:\n${decoder.decode(diff.stderr)}`);
+  return decoder.decode(diff.stdout).trim();
+}
+
+/**
+ * Creates throwaway databases next to `serverUrl`'s, hands their URLs to `work`, and drops them afterwards,
+ * whatever happens.
+ */
+export async function withThrowawayDatabases<T>(
+  serverUrl: string,
+  purposes: string[],
+  work: (urls: string[]) => Promise<T>,
+): Promise<T> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const stamp = `${Date.now()}_${Deno.pid}_${Math.floor(Math.random() * 1e6)}`;
+  const names = purposes.map((purpose) => `tally_${purpose}_${stamp}`);
+  try {
+    for (const name of names) await admin.unsafe(`create database ${name}`);
+    return await work(names.map((name) => withDatabase(serverUrl, name)));
+  } finally {
+    for (const name of names) await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}

@@ -1,0 +1,597 @@
+-- Metering: raw usage events partitioned by day, the ids that make a retried event count once, and the exact daily
+-- rollups of the app platform (MAU, storage, bandwidth), all maintained by public.ingest_events (and the storage
+-- trigger) in the same transaction as the ingest. Statistics read the rollups, never the raw events.
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Raw events and idempotency
+
+create table public.usage_events (
+  org_id uuid not null,
+  event_type text not null,
+  occurred_at timestamptz not null,
+  client_id text,
+  subject text not null,
+  payload jsonb not null,
+  received_at timestamptz not null default now()
+) partition by range (occurred_at);
+create index usage_events_occurred_brin on public.usage_events using brin (occurred_at);
+comment on table public.usage_events is
+  'Every accepted usage event as received, partitioned by UTC day (partitions live in schema private) so old days can be dropped whole. Statistics never read it.';
+comment on column public.usage_events.org_id is 'Organization the event was metered for.';
+comment on column public.usage_events.event_type is 'device.activity, bundle.download, api.request or workspace.activity.';
+comment on column public.usage_events.occurred_at is 'When it happened (the event timestamp).';
+comment on column public.usage_events.client_id is 'The client''s event id, when given.';
+comment on column public.usage_events.subject is 'App, space or workspace id the event is about.';
+comment on column public.usage_events.payload is 'The event as validated.';
+comment on column public.usage_events.received_at is 'When Tally accepted it.';
+
+create table public.usage_event_ids (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  client_id text not null,
+  received_at timestamptz not null default now(),
+  primary key (org_id, client_id)
+);
+comment on table public.usage_event_ids is 'Client event ids already accepted per organization: a retried event is skipped, not counted twice.';
+comment on column public.usage_event_ids.org_id is 'Organization.';
+comment on column public.usage_event_ids.client_id is 'The client''s event id.';
+comment on column public.usage_event_ids.received_at is 'When the event was first accepted.';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Rollups
+
+-- No foreign key to apps, as for devices: private.delete_app_devices removes an app's activity days with it.
+create table public.device_activity_days (
+  app_id text not null,
+  device_id text not null,
+  day date not null,
+  primary key (app_id, device_id, day)
+);
+comment on table public.device_activity_days is
+  'The active days of an app''s devices other than each device''s first (devices.first_active_day): with it, the distinct (device, UTC day) set MAU comes from.';
+comment on column public.device_activity_days.app_id is 'App.';
+comment on column public.device_activity_days.device_id is 'Device.';
+comment on column public.device_activity_days.day is 'UTC day the device was active.';
+
+create view private.device_active_days with (security_invoker = true) as
+select app_id, device_id, first_active_day as day from public.devices where first_active_day is not null
+union all
+select app_id, device_id, day from public.device_activity_days;
+comment on view private.device_active_days is
+  'Every (device, UTC day) a device was active: its first day from its registry row, the others from device_activity_days.';
+revoke all on private.device_active_days from public, anon, authenticated;
+grant select on private.device_active_days to service_role;
+
+create table public.app_daily_usage (
+  app_id text not null references public.apps (app_id) on delete cascade,
+  day date not null,
+  bandwidth bigint not null default 0,
+  storage_delta bigint not null default 0,
+  mau_delta integer not null default 0,
+  primary key (app_id, day)
+) with (fillfactor = 70);
+comment on table public.app_daily_usage is
+  'Per app and UTC day: the change of MAU, bandwidth, and the change of storage (MAU and storage are running sums). Updated by every ingest: pages keep room (fillfactor 70) for in-place (HOT) updates.';
+comment on column public.app_daily_usage.app_id is 'App.';
+comment on column public.app_daily_usage.day is 'UTC day.';
+comment on column public.app_daily_usage.bandwidth is 'Bytes downloaded this day.';
+comment on column public.app_daily_usage.storage_delta is 'Bytes of bundles created minus bundles deleted this day.';
+comment on column public.app_daily_usage.mau_delta is
+  'Change of MAU this day: MAU of a day (distinct devices active in the 30 days ending that day) is the running sum.';
+
+-- The running sums of MAU and storage before a statistics range add up these months, then the days of the
+-- range's first month, instead of every day of the app's history.
+create table public.app_monthly_changes (
+  app_id text not null references public.apps (app_id) on delete cascade,
+  month date not null check (month = pg_catalog.date_trunc('month', month::timestamp)::date),
+  mau_delta bigint not null default 0,
+  storage_delta bigint not null default 0,
+  primary key (app_id, month)
+) with (fillfactor = 70);
+comment on table public.app_monthly_changes is
+  'Per app and calendar month: the sums of app_daily_usage''s MAU and storage changes of its days, kept with them, so the running sums before a range read one row per month. Pages keep room (fillfactor 70) for in-place (HOT) updates.';
+comment on column public.app_monthly_changes.app_id is 'App.';
+comment on column public.app_monthly_changes.month is 'First day of the month.';
+comment on column public.app_monthly_changes.mau_delta is 'Sum of the month''s daily MAU changes.';
+comment on column public.app_monthly_changes.storage_delta is 'Sum of the month''s daily storage changes (bytes).';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Row-level security. Rollups and raw events are written only by public.ingest_events and by the triggers
+-- below; API roles read them according to their role.
+
+alter table public.usage_events enable row level security;
+alter table public.usage_event_ids enable row level security;
+alter table public.device_activity_days enable row level security;
+alter table public.app_daily_usage enable row level security;
+alter table public.app_monthly_changes enable row level security;
+
+create policy usage_events_select on public.usage_events for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy usage_event_ids_select on public.usage_event_ids for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy device_activity_days_select on public.device_activity_days for select to authenticated
+  using ((select private.has_app_right(app_id, 'read')));
+create policy app_daily_usage_select on public.app_daily_usage for select to authenticated
+  using ((select private.has_app_right(app_id, 'read')));
+create policy app_monthly_changes_select on public.app_monthly_changes for select to authenticated
+  using ((select private.has_app_right(app_id, 'read')));
+
+revoke all on public.usage_events, public.usage_event_ids, public.device_activity_days, public.app_daily_usage,
+  public.app_monthly_changes from anon, authenticated;
+grant select on public.usage_events, public.usage_event_ids, public.device_activity_days, public.app_daily_usage,
+  public.app_monthly_changes to authenticated;
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Storage: bundle sizes as daily deltas, kept by a trigger so every path that creates or deletes a bundle counts.
+
+-- security definer: the rollups are not writable by API roles; the trigger only mirrors the bundle row being written.
+create function private.track_bundle_storage() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  change_day date;
+  change bigint;
+begin
+  if tg_op = 'INSERT' and not new.deleted then
+    change_day := (new.created_at at time zone 'UTC')::date;
+    change := new.size;
+  elsif tg_op = 'UPDATE' and new.deleted and not old.deleted then
+    change_day := (new.deleted_at at time zone 'UTC')::date;
+    change := -old.size;
+  elsif tg_op = 'UPDATE' and not new.deleted and not old.deleted and new.size <> old.size then
+    change_day := (pg_catalog.now() at time zone 'UTC')::date;
+    change := new.size - old.size;
+  else
+    return new;
+  end if;
+  insert into public.app_daily_usage (app_id, day, storage_delta) values (new.app_id, change_day, change)
+  on conflict (app_id, day) do update set storage_delta = public.app_daily_usage.storage_delta + excluded.storage_delta;
+  perform private.add_monthly_changes(pg_catalog.jsonb_build_array(
+    pg_catalog.jsonb_build_object('app_id', new.app_id, 'day', change_day, 'storage_change', change)
+  ));
+  return new;
+end
+$$;
+comment on function private.track_bundle_storage() is
+  'Trigger: adds a bundle''s size on its creation day and removes it on its deletion day (and in those months'' sums).';
+create trigger app_versions_track_storage after insert or update of deleted, size on public.app_versions
+  for each row execute function private.track_bundle_storage();
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- An app's devices and activity days go with it (in place of per-row foreign keys)
+
+-- security definer: API roles cannot delete from the activity table; this only follows the deletion of apps.
+create function private.delete_app_devices() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.device_activity_days as a using deleted_apps as d where a.app_id = d.app_id;
+  delete from public.devices as v using deleted_apps as d where v.app_id = d.app_id;
+  return null;
+end
+$$;
+comment on function private.delete_app_devices() is
+  'Trigger: removes the devices and activity days of deleted apps (in place of a per-row foreign key, see ingest_events).';
+create trigger apps_delete_devices after delete on public.apps
+  referencing old table as deleted_apps
+  for each statement execute function private.delete_app_devices();
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Raw event partitions
+
+-- security definer: ingest runs as the caller, which may not create tables; this only creates the partition of
+-- one day, in schema private, with row-level security on and no grants.
+create function private.ensure_usage_event_partition(p_day date) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  partition_name text := 'usage_events_' || pg_catalog.to_char(p_day, 'YYYYMMDD');
+begin
+  if pg_catalog.to_regclass('private.' || partition_name) is not null then
+    return;
+  end if;
+  -- Concurrent ingests of a new day must not race on the DDL.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('tally.usage_events'), (p_day - date '2000-01-01'));
+  if pg_catalog.to_regclass('private.' || partition_name) is not null then
+    return;
+  end if;
+  execute pg_catalog.format(
+    'create table private.%I partition of public.usage_events for values from (%L) to (%L)',
+    partition_name, (p_day::timestamp at time zone 'UTC'), ((p_day + 1)::timestamp at time zone 'UTC')
+  );
+  execute pg_catalog.format('alter table private.%I enable row level security', partition_name);
+  execute pg_catalog.format('revoke all on private.%I from public, anon, authenticated', partition_name);
+end
+$$;
+comment on function private.ensure_usage_event_partition(date) is 'Creates the raw-event partition of one UTC day when missing.';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Ingest
+
+-- Called by ingest and the storage trigger after they wrote their daily rows (repair_mau recomputes the sums itself).
+create function private.add_monthly_changes(p_changes jsonb) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  insert into public.app_monthly_changes as m (app_id, month, mau_delta, storage_delta)
+  select c.app_id, pg_catalog.date_trunc('month', c.day::timestamp)::date,
+    sum(coalesce(c.mau_change, 0)), sum(coalesce(c.storage_change, 0))
+  from pg_catalog.jsonb_to_recordset(p_changes) as c (app_id text, day date, mau_change bigint, storage_change bigint)
+  group by 1, 2
+  order by 1, 2
+  on conflict (app_id, month) do update set
+    mau_delta = m.mau_delta + excluded.mau_delta, storage_delta = m.storage_delta + excluded.storage_delta;
+end
+$$;
+comment on function private.add_monthly_changes(jsonb) is
+  'Adds daily MAU / storage changes ([{app_id, day, mau_change, storage_change}]) to their months in app_monthly_changes.';
+
+-- security definer: the rollups, registries and raw events are not writable by API roles. It first checks, for
+-- every event, that the caller (auth.uid() through its key) has at least upload on the event's app or org, and
+-- rejects the whole batch otherwise.
+create function public.ingest_events(p_events jsonb, p_org_id uuid default null) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+set jit = off
+set client_min_messages = warning
+as $$
+declare
+  errors jsonb;
+  event_org uuid := p_org_id;
+  key_orgs jsonb := coalesce((select auth.jwt()) -> 'key_orgs', '[]');
+  total integer := pg_catalog.jsonb_array_length(p_events);
+  accepted_count integer := total;
+  partition_day date;
+  first_seen_apps text[];
+  first_seen_devices text[];
+  first_seen_days date[];
+  mau_changes jsonb;
+begin
+  if (select auth.uid()) is null then
+    raise exception 'Invalid API key' using errcode = 'PT401';
+  end if;
+
+  -- The batch's apps are locked against deletion before anything is read (the key-share lock a foreign key would
+  -- take for every inserted row): an app deleted before this point is not found below, one deleted after waits.
+  perform 1 from public.apps
+  where app_id in (select e ->> 'app_id' from pg_catalog.jsonb_array_elements(p_events) as e)
+  order by app_id
+  for key share;
+
+  -- The batch table lives as long as the (pooled) session and empties at commit: no DDL per ingest.
+  create temporary table if not exists pg_temp.ingest_batch (
+    idx integer, event_type text, occurred_at timestamptz, day date, client_id text, org_id uuid, subject text,
+    device_id text, payload jsonb
+  ) on commit delete rows;
+  delete from pg_temp.ingest_batch;
+
+  -- Space and workspace events belong to the org given, or to the single org the key is limited to.
+  if event_org is null and pg_catalog.jsonb_array_length(key_orgs) = 1 then
+    event_org := (key_orgs ->> 0)::uuid;
+  end if;
+
+  insert into pg_temp.ingest_batch (idx, event_type, occurred_at, day, client_id, org_id, subject, device_id, payload)
+  select e.ordinality - 1, e.value ->> 'type', e.occurred_at, (e.occurred_at at time zone 'UTC')::date,
+    e.value ->> 'id',
+    case when e.value ->> 'type' in ('device.activity', 'bundle.download') then a.owner_org else event_org end,
+    coalesce(e.value ->> 'app_id', e.value ->> 'space_id', e.value ->> 'workspace_id'),
+    e.value ->> 'device_id',
+    e.value
+  from (
+    select value, ordinality, (value ->> 'timestamp')::timestamptz as occurred_at
+    from pg_catalog.jsonb_array_elements(p_events) with ordinality
+  ) as e
+  left join public.apps as a on a.app_id = e.value ->> 'app_id';
+
+  -- Every event must be about something the caller may upload to; the batch is all or nothing. Rights are read
+  -- once for every distinct app / org of the batch.
+  with classified as (
+    select idx, org_id,
+      event_type in ('device.activity', 'bundle.download') as about_app,
+      case when event_type in ('device.activity', 'bundle.download') then subject end as app_id,
+      case
+        when occurred_at > pg_catalog.now() + interval '5 minutes' then 'timestamp is more than 5 minutes in the future'
+        when occurred_at < pg_catalog.now() - interval '400 days' then 'timestamp is older than 400 days'
+      end as time_problem
+    from pg_temp.ingest_batch
+  ),
+  subjects as materialized (
+    select distinct about_app, org_id, app_id from classified
+  ),
+  subject_problems as (
+    select s.about_app, s.org_id, s.app_id, case
+      when s.about_app and r.caller_right is null then 'App ' || s.app_id || ' not found'
+      when not s.about_app and s.org_id is null then 'org_id is required: the key reaches more than one organization'
+      when not s.about_app and r.caller_right is null then 'Organization not found'
+      when s.about_app and r.caller_right < 'upload' then 'Ingesting needs a key of mode upload or above on app ' || s.app_id
+      when r.caller_right < 'upload' then 'Ingesting needs a key of mode upload or above on the organization'
+    end as problem
+    from subjects as s
+    join (
+      select rights.* from (select pg_catalog.array_agg(org_id) as orgs, pg_catalog.array_agg(app_id) as apps from subjects) as a,
+        private.caller_rights(a.orgs, a.apps) as rights
+    ) as r on r.org_id is not distinct from s.org_id and r.app_id is not distinct from s.app_id
+  )
+  select pg_catalog.jsonb_agg(
+    pg_catalog.jsonb_build_object('index', c.idx, 'error', coalesce(c.time_problem, p.problem)) order by c.idx
+  )
+  into errors
+  from classified as c
+  left join (select * from subject_problems where problem is not null) as p
+    on p.about_app = c.about_app and p.org_id is not distinct from c.org_id and p.app_id is not distinct from c.app_id
+  where c.time_problem is not null or p.problem is not null;
+  if errors is not null then
+    -- The status follows the worst problem: not allowed (403), then not found (404), then invalid (400).
+    raise exception 'Invalid events' using detail = errors::text, errcode = case
+      when errors::text like '%Ingesting needs%' then 'PT403'
+      when errors::text like '%not found%' then 'PT404'
+      else 'PT400'
+    end;
+  end if;
+
+  -- Idempotency: an id already accepted for the org (earlier, or earlier in this batch) is a duplicate.
+  if exists (select 1 from pg_temp.ingest_batch where client_id is not null) then
+    with firsts as (
+      select distinct on (org_id, client_id) idx, org_id, client_id from pg_temp.ingest_batch
+      where client_id is not null order by org_id, client_id, idx
+    ),
+    fresh as (
+      insert into public.usage_event_ids (org_id, client_id)
+      select org_id, client_id from firsts order by org_id, client_id
+      on conflict do nothing
+      returning org_id, client_id
+    )
+    delete from pg_temp.ingest_batch as b
+    where b.client_id is not null
+      and not exists (select 1 from firsts join fresh using (org_id, client_id) where firsts.idx = b.idx);
+    select count(*) into accepted_count from pg_temp.ingest_batch;
+  end if;
+
+  for partition_day in select distinct day from pg_temp.ingest_batch order by 1 loop
+    perform private.ensure_usage_event_partition(partition_day);
+  end loop;
+  insert into public.usage_events (org_id, event_type, occurred_at, client_id, subject, payload)
+  select org_id, event_type, occurred_at, client_id, subject, payload from pg_temp.ingest_batch;
+
+  -- Devices: the registry row of each device is locked (in a consistent order) before its activity days are read,
+  -- so concurrent batches touching one device run its MAU update one after the other. ON CONFLICT locks the row
+  -- even when its WHERE skips the update (a stored record newer than the batch).
+  with batch_devices as (
+    select distinct on (subject, device_id) subject, device_id, payload, occurred_at,
+      min(day) over (partition by subject, device_id) as first_day
+    from pg_temp.ingest_batch
+    where event_type = 'device.activity'
+    order by subject, device_id, occurred_at desc
+  ),
+  upserted as (
+    insert into public.devices as d (app_id, device_id, platform, version_name, plugin_version, os_version, version_build,
+      custom_id, is_prod, is_emulator, last_seen_at, first_active_day)
+    select subject, device_id, (payload ->> 'platform')::public.device_platform, payload ->> 'version_name',
+      coalesce(payload ->> 'plugin_version', ''), payload ->> 'os_version', coalesce(payload ->> 'version_build', ''),
+      coalesce(payload ->> 'custom_id', ''), coalesce((payload ->> 'is_prod')::boolean, true),
+      coalesce((payload ->> 'is_emulator')::boolean, false), occurred_at, first_day
+    from batch_devices
+    order by subject, device_id
+    on conflict (app_id, device_id) do update set
+      platform = coalesce(excluded.platform, d.platform),
+      version_name = coalesce(excluded.version_name, d.version_name),
+      plugin_version = case when excluded.plugin_version = '' then d.plugin_version else excluded.plugin_version end,
+      os_version = coalesce(excluded.os_version, d.os_version),
+      version_build = case when excluded.version_build = '' then d.version_build else excluded.version_build end,
+      custom_id = case when excluded.custom_id = '' then d.custom_id else excluded.custom_id end,
+      is_prod = excluded.is_prod,
+      is_emulator = excluded.is_emulator,
+      last_seen_at = excluded.last_seen_at
+    where d.last_seen_at is null or excluded.last_seen_at >= d.last_seen_at
+    returning d.app_id, d.device_id, d.first_active_day, d.xmax = 0 as inserted
+  )
+  -- Devices this batch added to the registry have no stored activity days to read, and their first day is stored.
+  select coalesce(pg_catalog.array_agg(app_id), '{}'), coalesce(pg_catalog.array_agg(device_id), '{}'),
+    coalesce(pg_catalog.array_agg(first_active_day), '{}')
+  into first_seen_apps, first_seen_devices, first_seen_days
+  from upserted where inserted;
+
+  -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
+  -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]. That range
+  -- adds 1 to MAU from its first day and takes it back after its last. Only stored days within 29 days of the
+  -- batch's days can bound a range: one index range scan per known device reads them, with the first day on its
+  -- row. The new days (but a new device's first) are inserted without ON CONFLICT: the device's row lock keeps
+  -- other batches from storing its days meanwhile, so a conflict would be a bug. The MAU and bandwidth changes reach app_daily_usage in one statement, rows in order: two
+  -- statements could lock the rows of concurrent batches in crossed orders and deadlock.
+  with batch_days as (
+    select subject as app_id, device_id, day from pg_temp.ingest_batch
+    where event_type = 'device.activity'
+    group by subject, device_id, day
+  ),
+  known_devices as (
+    select app_id, device_id, min(day) as first_day, max(day) as last_day from batch_days as b
+    where not exists (
+      select 1 from rows from (pg_catalog.unnest(first_seen_apps), pg_catalog.unnest(first_seen_devices)) as f (app_id, device_id)
+      where f.app_id = b.app_id and f.device_id = b.device_id
+    )
+    group by app_id, device_id
+  ),
+  nearby_stored as (
+    select a.app_id, a.device_id, a.day
+    from known_devices as k
+    join public.device_activity_days as a
+      on a.app_id = k.app_id and a.device_id = k.device_id and a.day between k.first_day - 29 and k.last_day + 29
+    union all
+    select v.app_id, v.device_id, v.first_active_day
+    from known_devices as k
+    join public.devices as v on v.app_id = k.app_id and v.device_id = k.device_id
+    where v.first_active_day between k.first_day - 29 and k.last_day + 29
+  ),
+  known_days as (
+    select b.app_id, b.device_id, b.day, true as is_new from batch_days as b
+    where not exists (
+      select 1 from nearby_stored as s where s.app_id = b.app_id and s.device_id = b.device_id and s.day = b.day
+    )
+    union all
+    select app_id, device_id, day, false from nearby_stored
+  ),
+  neighbours as (
+    select app_id, device_id, day, is_new,
+      max(case when not is_new then day end) over (
+        partition by app_id, device_id order by day rows between unbounded preceding and 1 preceding
+      ) as previous_stored,
+      pg_catalog.lead(day) over (partition by app_id, device_id order by day) as next_day
+    from known_days
+  ),
+  ranges as (
+    select app_id, greatest(day, previous_stored + 30) as first_covered, least(day + 29, next_day - 1) as last_covered
+    from neighbours
+    where is_new
+  ),
+  stored_days as (
+    insert into public.device_activity_days (app_id, device_id, day)
+    select app_id, device_id, day from known_days as k
+    where is_new and not exists (
+      select 1
+      from rows from (pg_catalog.unnest(first_seen_apps), pg_catalog.unnest(first_seen_devices),
+        pg_catalog.unnest(first_seen_days)) as f (app_id, device_id, day)
+      where f.app_id = k.app_id and f.device_id = k.device_id and f.day = k.day
+    )
+  ),
+  increments as (
+    select app_id, day, sum(mau_change)::integer as mau_change, sum(bytes) as bytes
+    from (
+      select app_id, first_covered as day, 1 as mau_change, 0::bigint as bytes from ranges
+      where first_covered <= last_covered
+      union all
+      select app_id, last_covered + 1, -1, 0 from ranges
+      where first_covered <= last_covered
+      union all
+      select subject, day, 0, (payload ->> 'bytes')::bigint from pg_temp.ingest_batch
+      where event_type = 'bundle.download'
+    ) as both_kinds
+    group by app_id, day
+    having sum(mau_change) <> 0 or sum(bytes) <> 0
+  ),
+  daily as (
+    insert into public.app_daily_usage as u (app_id, day, mau_delta, bandwidth)
+    select app_id, day, mau_change, bytes from increments
+    order by app_id, day
+    on conflict (app_id, day) do update set
+      mau_delta = u.mau_delta + excluded.mau_delta, bandwidth = u.bandwidth + excluded.bandwidth
+  )
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('app_id', app_id, 'day', day, 'mau_change', mau_change)), '[]')
+  into mau_changes
+  from increments where mau_change <> 0;
+
+  -- The same MAU changes summed per month, in a second statement: every writer locks daily rows, then monthly rows.
+  perform private.add_monthly_changes(mau_changes);
+
+  -- API traffic per space; bytes stay null until some event of the day measures them.
+  insert into public.spaces (org_id, space_id)
+  select distinct org_id, subject from pg_temp.ingest_batch where event_type = 'api.request' order by 1, 2
+  on conflict do nothing;
+  insert into public.space_daily_traffic as t (org_id, space_id, day, requests, bytes)
+  select org_id, subject, day, sum(coalesce((payload ->> 'requests')::bigint, 1)), sum((payload ->> 'bytes')::bigint)
+  from pg_temp.ingest_batch where event_type = 'api.request'
+  group by org_id, subject, day
+  order by org_id, subject, day
+  on conflict (org_id, space_id, day) do update set
+    requests = t.requests + excluded.requests,
+    bytes = case when t.bytes is null and excluded.bytes is null then null
+      else coalesce(t.bytes, 0) + coalesce(excluded.bytes, 0) end;
+
+  -- Workspace activity: registry, workspaces, distinct sets per period and their counts.
+  perform private.ingest_workspace_activity();
+
+  return pg_catalog.jsonb_build_object('status', 'ok', 'accepted', accepted_count, 'duplicates', total - accepted_count);
+end
+$$;
+comment on function public.ingest_events(jsonb, uuid) is
+  'POST /ingest: validates the rights of a batch of usage events, skips already-accepted ids, stores the raw events and updates every daily rollup in the same transaction.';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- MAU from the activity days: the definition (the tests' reference) and a repair that rebuilds the stored changes
+
+create function private.recompute_mau(p_app_id text, p_from date, p_to date)
+returns table (day date, mau bigint)
+language sql stable
+set search_path = ''
+as $$
+  select d::date, (
+    select count(distinct a.device_id) from private.device_active_days as a
+    where a.app_id = p_app_id and a.day between d::date - 29 and d::date
+  )
+  from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
+  order by d
+$$;
+comment on function private.recompute_mau(text, date, date) is
+  'MAU recomputed from the activity table by counting distinct devices per window: slow, exact; the tests'' reference.';
+
+create function private.repair_mau(p_app_id text) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  changed integer;
+begin
+  -- Each active day starts covering (+1) and stops (-1) 30 days later or at the device's next active day,
+  -- whichever comes first.
+  with days as (
+    select a.day, pg_catalog.lead(a.day) over (partition by a.device_id order by a.day) as next_day
+    from private.device_active_days as a where a.app_id = p_app_id
+  ),
+  changes as (
+    select change_day as day, sum(change)::integer as change
+    from (
+      select day as change_day, 1 as change from days
+      union all
+      select least(day + 30, next_day), -1 from days
+    ) as both_ends
+    group by change_day
+    having sum(change) <> 0
+  ),
+  upserted as (
+    insert into public.app_daily_usage as u (app_id, day, mau_delta)
+    select p_app_id, day, change from changes
+    order by day
+    on conflict (app_id, day) do update set mau_delta = excluded.mau_delta where u.mau_delta <> excluded.mau_delta
+    returning 1
+  ),
+  cleared as (
+    update public.app_daily_usage as u set mau_delta = 0
+    where u.app_id = p_app_id and u.mau_delta <> 0
+      and not exists (select 1 from changes as c where c.day = u.day)
+    returning 1
+  )
+  select (select count(*) from upserted) + (select count(*) from cleared) into changed;
+
+  -- The monthly sums follow the daily rows.
+  insert into public.app_monthly_changes as m (app_id, month, mau_delta)
+  select p_app_id, pg_catalog.date_trunc('month', u.day::timestamp)::date, sum(u.mau_delta)
+  from public.app_daily_usage as u where u.app_id = p_app_id
+  group by 2
+  on conflict (app_id, month) do update set mau_delta = excluded.mau_delta where m.mau_delta <> excluded.mau_delta;
+  update public.app_monthly_changes as m set mau_delta = 0
+  where m.app_id = p_app_id and m.mau_delta <> 0
+    and not exists (
+      select 1 from public.app_daily_usage as u
+      where u.app_id = p_app_id and u.day >= m.month and u.day < (m.month + interval '1 month')::date
+    );
+  return changed;
+end
+$$;
+comment on function private.repair_mau(text) is
+  'Rewrites an app''s stored MAU changes (daily, then their monthly sums) from its activity table in one pass; returns how many days changed. A repair tool.';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Grants
+
+revoke all on function private.track_bundle_storage(), private.delete_app_devices(),
+  private.ensure_usage_event_partition(date), private.add_monthly_changes(jsonb), public.ingest_events(jsonb, uuid),
+  private.recompute_mau(text, date, date), private.repair_mau(text)
+  from public, anon, authenticated;
+grant execute on function public.ingest_events(jsonb, uuid) to authenticated, service_role;
+grant execute on function private.recompute_mau(text, date, date), private.repair_mau(text) to service_role;

@@ -1,0 +1,148 @@
+-- App-platform statistics: /statistics/app/:app_id, /statistics/org/:org_id and /statistics/user read the daily
+-- rollups of metering.sql, one row per day, zero-filled, never past today (UTC).
+
+create function private.today_utc() returns date
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return (select (pg_catalog.now() at time zone 'UTC')::date);
+end
+$$;
+comment on function private.today_utc() is 'The current UTC day.';
+
+-- Runs as the caller, so row-level security still applies.
+create function private.app_daily_stats(p_app_ids text[], p_from date, p_to date)
+returns table (day date, mau bigint, storage bigint, bandwidth bigint)
+language sql stable
+set search_path = ''
+set jit = off
+as $$
+  with month_start as (
+    select pg_catalog.date_trunc('month', p_from::timestamp)::date as day
+  ),
+  before_range as (
+    select sum(mau) as mau, sum(storage) as storage
+    from (
+      select coalesce(sum(m.mau_delta), 0) as mau, coalesce(sum(m.storage_delta), 0) as storage
+      from public.app_monthly_changes as m
+      where m.app_id = any (p_app_ids) and m.month < (select day from month_start)
+      union all
+      select coalesce(sum(u.mau_delta), 0), coalesce(sum(u.storage_delta), 0)
+      from public.app_daily_usage as u
+      where u.app_id = any (p_app_ids) and u.day >= (select day from month_start) and u.day < p_from
+    ) as months_then_days
+  ),
+  in_range as (
+    select u.day, sum(u.mau_delta) as mau_delta, sum(u.bandwidth) as bandwidth, sum(u.storage_delta) as storage_delta
+    from public.app_daily_usage as u
+    where u.app_id = any (p_app_ids) and u.day between p_from and p_to
+    group by u.day
+  )
+  select d::date,
+    ((select mau from before_range) + sum(coalesce(r.mau_delta, 0)) over (order by d))::bigint,
+    ((select storage from before_range) + sum(coalesce(r.storage_delta, 0)) over (order by d))::bigint,
+    coalesce(r.bandwidth, 0)::bigint
+  from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
+  left join in_range as r on r.day = d::date
+  order by d
+$$;
+comment on function private.app_daily_stats(text[], date, date) is
+  'Per day of [p_from, p_to], summed over the apps: MAU and storage at the end of the day (running sums of their changes: whole months, then days, before the range), bandwidth.';
+
+create function private.stats_rows_json(p_app_ids text[], p_from date, p_to date) returns jsonb
+language sql stable
+set search_path = ''
+set jit = off
+as $$
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'date', pg_catalog.to_char(s.day, 'YYYY-MM-DD'), 'mau', s.mau, 'storage', s.storage, 'bandwidth', s.bandwidth
+    ) order by s.day), '[]')
+  from private.app_daily_stats(p_app_ids, p_from, least(p_to, private.today_utc())) as s
+$$;
+comment on function private.stats_rows_json(text[], date, date) is
+  'The documented Stats rows [{date, mau, storage, bandwidth}] of the apps summed, from p_from to p_to or today.';
+
+-- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
+-- 90-day read) after this function has checked the caller's right on the app itself.
+create function public.statistics_app(p_app_id text, p_from date, p_to date) returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+set jit = off
+as $$
+declare
+  owner uuid := private.app_owner(p_app_id);
+begin
+  if owner is null or not private.can_see_org(owner) then
+    raise exception 'App/Organization not found' using errcode = 'PT404';
+  end if;
+  if not private.has_right(owner, 'read', p_app_id) then
+    raise exception 'Insufficient permissions to access statistics' using errcode = 'PT403';
+  end if;
+  return private.stats_rows_json(array[p_app_id], p_from, p_to);
+end
+$$;
+comment on function public.statistics_app(text, date, date) is 'GET /statistics/app/:app_id: daily MAU, storage and bandwidth of one app.';
+
+-- security definer: as statistics_app, after checking the caller's organization-wide read right.
+create function public.statistics_org(p_org_id uuid, p_from date, p_to date, p_breakdown boolean default false)
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+set jit = off
+as $$
+declare
+  app_ids text[];
+begin
+  if not private.can_see_org(p_org_id) then
+    raise exception 'App/Organization not found' using errcode = 'PT404';
+  end if;
+  if not private.has_right(p_org_id, 'read') then
+    raise exception 'Insufficient permissions to access statistics' using errcode = 'PT403';
+  end if;
+  app_ids := array(select app_id from public.apps where owner_org = p_org_id order by app_id);
+  if not p_breakdown then
+    return private.stats_rows_json(app_ids, p_from, p_to);
+  end if;
+  return pg_catalog.jsonb_build_object(
+    'global', private.stats_rows_json(app_ids, p_from, p_to),
+    'byApp', coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'app_id', app_id, 'data', private.stats_rows_json(array[app_id], p_from, p_to)) order by app_id)
+      from pg_catalog.unnest(app_ids) as app_id
+    ), '[]')
+  );
+end
+$$;
+comment on function public.statistics_org(uuid, date, date, boolean) is
+  'GET /statistics/org/:org_id: the daily figures summed over the organization''s apps, optionally per app too.';
+
+-- security definer: as statistics_app; the apps summed are exactly those the caller may read (its key's org and
+-- app limits included).
+create function public.statistics_user(p_from date, p_to date) returns jsonb
+language sql stable
+security definer
+set search_path = ''
+set jit = off
+as $$
+  select private.stats_rows_json(array(
+    select a.app_id from public.apps as a
+    join public.org_users as m on m.org_id = a.owner_org and m.user_id = (select auth.uid())
+    where private.has_right(a.owner_org, 'read', a.app_id)
+  ), p_from, p_to)
+$$;
+comment on function public.statistics_user(date, date) is
+  'GET /statistics/user: the daily figures summed over every app the caller can read.';
+
+revoke all on function private.today_utc(), private.app_daily_stats(text[], date, date),
+  private.stats_rows_json(text[], date, date),
+  public.statistics_app(text, date, date), public.statistics_org(uuid, date, date, boolean),
+  public.statistics_user(date, date)
+  from public, anon;
+grant execute on function private.today_utc(), private.app_daily_stats(text[], date, date),
+  private.stats_rows_json(text[], date, date),
+  public.statistics_app(text, date, date), public.statistics_org(uuid, date, date, boolean),
+  public.statistics_user(date, date)
+  to authenticated, service_role;
