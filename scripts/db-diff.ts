@@ -1,11 +1,12 @@
 /**
  * npm run db:diff -- <name>: writes supabase/migrations/<timestamp>_<name>.sql, the SQL that brings a database built
  * from the migrations to the schema that supabase/schemas/ defines. Both are built on throwaway databases of the
- * local PostgreSQL (or TEST_DATABASE_URL's server) and diffed with pg-delta. Review what it wrote: pg-delta sees
- * schemas, not intent, so data moves and renames are yours to add.
+ * local PostgreSQL (or TEST_DATABASE_URL's server) and diffed with pg-delta; the diff is applied to the first and
+ * diffed again until they match (see migrationSql). Review what it wrote: pg-delta sees schemas, not intent, so data
+ * moves and renames are yours to add.
  */
 import { repoRoot } from "../shared/database.ts";
-import { buildFromMigrations, buildFromSchemaFiles, schemaDiff, withThrowawayDatabases } from "../shared/schema.ts";
+import { buildFromMigrations, buildFromSchemaFiles, migrationSql, withThrowawayDatabases } from "../shared/schema.ts";
 
 const serverUrl = Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = Deno.args[0];
@@ -16,7 +17,7 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
 
 const diff = await withThrowawayDatabases(serverUrl, ["from_migrations", "from_schemas"], async ([current, wanted]) => {
   await Promise.all([buildFromMigrations(current), buildFromSchemaFiles(wanted)]);
-  return await schemaDiff(current, wanted);
+  return await migrationSql(current, wanted);
 });
 
 if (!diff) {

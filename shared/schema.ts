@@ -58,6 +58,28 @@ export async function schemaDiff(fromUrl: string, toUrl: string): Promise<string
 }
 
 /**
+ * The migration that brings `currentUrl` to `wantedUrl`'s schema. pg-delta's diff is applied to the current database
+ * and the two are diffed again until nothing is left: a function it re-creates is granted to anon by the project's
+ * default privileges, which pg-delta does not model, so a second pass revokes that. Applying each pass also proves
+ * that the migration applies.
+ */
+export async function migrationSql(currentUrl: string, wantedUrl: string, maxPasses = 3): Promise<string> {
+  const passes: string[] = [];
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const diff = await schemaDiff(currentUrl, wantedUrl);
+    if (!diff) return passes.join("\n\n");
+    const sql = postgres(currentUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql.begin((tx) => tx.unsafe(diff));
+    } finally {
+      await sql.end();
+    }
+    passes.push(pass === 0 ? diff : `-- Pass ${pass + 1}: what the statements above left different.\n${diff}`);
+  }
+  throw new Error(`the schemas still differ after ${maxPasses} passes:\n${await schemaDiff(currentUrl, wantedUrl)}`);
+}
+
+/**
  * Creates throwaway databases next to `serverUrl`'s, hands their URLs to `work`, and drops them afterwards,
  * whatever happens.
  */

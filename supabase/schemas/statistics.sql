@@ -74,11 +74,11 @@ as $$
 declare
   owner uuid := private.app_owner(p_app_id);
 begin
-  if owner is null or not private.can_see_org(owner) then
+  -- An app the caller cannot read (outside its key's app limits, or its app-scoped membership) does not exist for
+  -- it, as under the apps policy: answering 403 for those and 404 for unknown ids would let a key limited to one
+  -- app enumerate its organization's other apps. Every role and key mode reads, so there is no 403 here.
+  if owner is null or not private.has_right(owner, 'read', p_app_id) then
     raise exception 'App/Organization not found' using errcode = 'PT404';
-  end if;
-  if not private.has_right(owner, 'read', p_app_id) then
-    raise exception 'Insufficient permissions to access statistics' using errcode = 'PT403';
   end if;
   return private.stats_rows_json(array[p_app_id], p_from, p_to);
 end

@@ -524,7 +524,7 @@ comment on function private.apikey_claims(text) is
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: organizations and members
 
-create function public.org_get(p_org_id uuid default null) returns jsonb
+create function public.org_get(p_org_id uuid default null, p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -532,8 +532,9 @@ declare
   result jsonb;
 begin
   if p_org_id is null then
-    select coalesce(pg_catalog.jsonb_agg(private.org_json(o) order by o.created_at, o.id), '[]')
-    into result from public.orgs as o;
+    select coalesce(pg_catalog.jsonb_agg(private.org_json(page_orgs) order by page_orgs.created_at, page_orgs.id), '[]')
+    into result
+    from (select * from public.orgs order by created_at, id limit 50 offset 50 * p_page) as page_orgs;
     return result;
   end if;
   select private.org_json(o) into result from public.orgs as o where o.id = p_org_id;
@@ -543,7 +544,8 @@ begin
   return result;
 end
 $$;
-comment on function public.org_get(uuid) is 'GET /organization: every organization visible to the caller, or one of them.';
+comment on function public.org_get(uuid, integer) is
+  'GET /organization: the organizations visible to the caller, 50 per page (oldest first), or one of them.';
 
 -- security definer: the creator is not a member yet, so neither the org nor the membership row could pass RLS.
 -- It checks the caller itself: a signed-in user, or an unrestricted key of mode write or all.
@@ -731,7 +733,7 @@ comment on function public.org_member_delete(uuid, text) is
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: keys
 
-create function public.apikey_list() returns jsonb
+create function public.apikey_list(p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -741,11 +743,12 @@ begin
   if (select auth.jwt()) ->> 'key_id' is not null and (select auth.jwt()) ->> 'key_mode' <> 'all' then
     raise exception 'Managing API keys needs a key of mode all' using errcode = 'PT403';
   end if;
-  select coalesce(pg_catalog.jsonb_agg(private.apikey_json(k) order by k.id), '[]') into result from public.apikeys as k;
+  select coalesce(pg_catalog.jsonb_agg(private.apikey_json(page_keys) order by page_keys.id), '[]') into result
+  from (select * from public.apikeys order by id limit 50 offset 50 * p_page) as page_keys;
   return result;
 end
 $$;
-comment on function public.apikey_list() is 'GET /apikey: the caller''s keys (display prefix only).';
+comment on function public.apikey_list(integer) is 'GET /apikey: the caller''s keys, 50 per page (display prefix only).';
 
 create function public.apikey_create(p_mode public.key_mode, p_org_id uuid default null, p_name text default '',
   p_limited_to_orgs uuid[] default '{}', p_limited_to_apps text[] default '{}', p_expires_at timestamptz default null)
@@ -885,16 +888,16 @@ grant execute on function
 grant execute on function private.apikey_claims(text) to service_role;
 
 revoke all on function
-  public.org_get(uuid), public.org_create(text), public.org_update(uuid, text, text, text), public.org_members(uuid),
+  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text), public.org_members(uuid),
   public.org_member_invite(uuid, text, public.user_min_right, text), public.org_member_accept(uuid),
-  public.org_member_delete(uuid, text), public.apikey_list(),
+  public.org_member_delete(uuid, text), public.apikey_list(integer),
   public.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), public.apikey_delete(bigint),
   public.app_get(text, integer), public.app_create(uuid, text, text), public.app_delete(text)
   from public, anon;
 grant execute on function
-  public.org_get(uuid), public.org_create(text), public.org_update(uuid, text, text, text), public.org_members(uuid),
+  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text), public.org_members(uuid),
   public.org_member_invite(uuid, text, public.user_min_right, text), public.org_member_accept(uuid),
-  public.org_member_delete(uuid, text), public.apikey_list(),
+  public.org_member_delete(uuid, text), public.apikey_list(integer),
   public.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), public.apikey_delete(bigint),
   public.app_get(text, integer), public.app_create(uuid, text, text), public.app_delete(text)
   to authenticated, service_role;

@@ -49,26 +49,26 @@ select results_eq($$
   where n.nspname in ('public', 'private') and p.prosecdef
   order by (n.nspname::text || '.' || p.proname::text) collate "C"
 $$, array[
-  'private.apikey_claims',                -- tenancy_core
-  'private.app_owner',                    -- metering_core
-  'private.caller_key_reaches_org',       -- tenancy_core
-  'private.caller_right',                 -- tenancy_core
-  'private.caller_rights',                -- ingest_throughput
-  'private.can_see_org',                  -- tenancy_core
-  'private.delete_app_devices',           -- ingest_throughput
-  'private.ensure_usage_event_partition', -- metering_core
-  'private.has_app_right',                -- metering_core
-  'private.keep_last_super_admin',        -- tenancy_core
-  'private.track_bundle_storage',         -- metering_core
-  'public.ingest_events',                 -- metering_core
-  'public.org_create',                    -- tenancy_core
-  'public.org_member_accept',             -- tenancy_core
-  'public.org_member_delete',             -- tenancy_core
-  'public.org_member_invite',             -- tenancy_core
-  'public.org_members',                   -- tenancy_core
-  'public.statistics_app',                -- app_statistics
-  'public.statistics_org',                -- app_statistics
-  'public.statistics_user'                -- app_statistics
+  'private.apikey_claims',                -- tenancy.sql
+  'private.app_owner',                    -- tenancy.sql
+  'private.caller_key_reaches_org',       -- tenancy.sql
+  'private.caller_right',                 -- tenancy.sql
+  'private.caller_rights',                -- tenancy.sql
+  'private.can_see_org',                  -- tenancy.sql
+  'private.delete_app_devices',           -- metering.sql
+  'private.ensure_usage_event_partition', -- metering.sql
+  'private.has_app_right',                -- tenancy.sql
+  'private.keep_last_super_admin',        -- tenancy.sql
+  'private.track_bundle_storage',         -- metering.sql
+  'public.ingest_events',                 -- metering.sql
+  'public.org_create',                    -- tenancy.sql
+  'public.org_member_accept',             -- tenancy.sql
+  'public.org_member_delete',             -- tenancy.sql
+  'public.org_member_invite',             -- tenancy.sql
+  'public.org_members',                   -- tenancy.sql
+  'public.statistics_app',                -- statistics.sql
+  'public.statistics_org',                -- statistics.sql
+  'public.statistics_user'                -- statistics.sql
 ]::text[], 'the security definer functions in public and private are exactly the reviewed ones');
 
 select * from finish();

@@ -7,9 +7,9 @@ const app = createFunctionApp("apikey");
 endpoint(app, {
   method: "get",
   path: "/",
-  summary: "The caller's API keys (display prefix only, never the secret)",
-  input: z.strictObject({}),
-  handler: (_input, c) => callAs(c.var.claims, "public.apikey_list"),
+  summary: "The caller's API keys, 50 per page (page=0, 1, ...); display prefix only, never the secret",
+  input: z.strictObject({ page: fields.page }),
+  handler: ({ page }, c) => callAs(c.var.claims, "public.apikey_list", { p_page: page }),
 });
 
 endpoint(app, {

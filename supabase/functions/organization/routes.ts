@@ -21,9 +21,9 @@ const email = z.email().max(320);
 endpoint(app, {
   method: "get",
   path: "/",
-  summary: "All organizations the caller can access, or one with orgId",
-  input: z.strictObject({ orgId: fields.uuid.optional() }),
-  handler: ({ orgId }, c) => callAs(c.var.claims, "public.org_get", { p_org_id: orgId }),
+  summary: "The organizations the caller can access, 50 per page (page=0, 1, ...), or one with orgId",
+  input: z.strictObject({ orgId: fields.uuid.optional(), page: fields.page }),
+  handler: ({ orgId, page }, c) => callAs(c.var.claims, "public.org_get", { p_org_id: orgId, p_page: page }),
 });
 
 endpoint(app, {

@@ -110,3 +110,25 @@ test("POST /apikey validates: bad mode, unknown org, unknown field", async () =>
   });
   assert.deepEqual(extra.data, { error: "Unknown field: admin", status: "KO" });
 });
+
+test("GET /apikey pages in 50s, oldest first, like every other list", async () => {
+  const user = await createUser("keys-paging");
+  const created: number[] = [];
+  for (let i = 0; i < 51; i++) {
+    const reply = await invoke("apikey", {
+      method: "POST",
+      credential: user.jwt,
+      body: { mode: "read", name: `k${i}` },
+    });
+    assert.equal(reply.status, 200);
+    created.push(reply.data.apikey.id);
+  }
+  const first = await invoke("apikey?page=0", { credential: user.jwt });
+  const second = await invoke("apikey?page=1", { credential: user.jwt });
+  assert.equal(first.data.length, 50);
+  assert.equal(second.data.length, 1);
+  assert.deepEqual([...first.data, ...second.data].map((key: { id: number }) => key.id), created);
+  const negative = await invoke("apikey?page=x", { credential: user.jwt });
+  assert.equal(negative.status, 400);
+  assert.match(negative.data.error, /page/);
+});

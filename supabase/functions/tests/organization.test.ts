@@ -196,3 +196,26 @@ test("members: an invitee declines with DELETE; leaving needs a key of mode writ
   const members = await invoke(`organization/members?orgId=${orgId}`, { credential: key });
   assert.deepEqual(members.data.map((m: { email: string }) => m.email), [owner.email, member.email]);
 });
+
+test("GET /organization pages in 50s, oldest first, like every other list", async () => {
+  const user = await createUser("orgs-paging");
+  const created: string[] = [];
+  for (let i = 0; i < 51; i++) {
+    const reply = await invoke<{ id: string }>("organization", {
+      method: "PUT",
+      credential: user.jwt,
+      body: { name: `Paging org ${i}` },
+    });
+    assert.equal(reply.status, 200);
+    created.push(reply.data.id);
+  }
+  const first = await invoke("organization", { credential: user.jwt });
+  const second = await invoke("organization?page=1", { credential: user.jwt });
+  assert.equal(first.data.length, 50);
+  assert.equal(second.data.length, 1);
+  assert.deepEqual([...first.data, ...second.data].map((org: { id: string }) => org.id), created);
+  assert.deepEqual((await invoke("organization?page=2", { credential: user.jwt })).data, []);
+  const negative = await invoke("organization?page=-1", { credential: user.jwt });
+  assert.equal(negative.status, 400);
+  assert.match(negative.data.error, /page/);
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { addDays, formatISO, subDays } from "date-fns";
-import { adminDb, createKey, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+import { adminDb, createKey, createOrgWithKey, createUser, invoke, test } from "../../../shared/testing.ts";
 
 interface StatsRow {
   date: string;
@@ -192,11 +192,29 @@ test("oracle: every row of /statistics/app, /org and /user equals the figures re
   const [from, to] = windows[1];
   const onlyOne = await invoke(`statistics/user?from=${from}&to=${to}`, { credential: limited });
   assert.deepEqual(onlyOne.data, load.expected([appsA[1]], from, to), "a key limited to one app sees only that app");
-  const otherApp = await invoke(`statistics/app/${appsA[0]}?from=${from}&to=${to}`, { credential: limited });
-  assert.deepEqual(otherApp.data, { error: "Insufficient permissions to access statistics", status: "KO" });
-  assert.equal(otherApp.status, 403);
+  // Outside the key's app limits, or a member's app scope, an app of the same organization answers exactly as an
+  // unknown id: no oracle.
+  const scoped = await createUser("stats-app-member");
+  await adminDb`insert into public.org_users (org_id, user_id, user_right, app_id)
+    values (${a.orgId}, ${scoped.id}, 'admin', ${appsA[1]})`;
+  for (const credential of [limited, scoped.jwt]) {
+    const own = await invoke(`statistics/app/${appsA[1]}?from=${from}&to=${to}`, { credential });
+    assert.deepEqual(own.data, load.expected([appsA[1]], from, to));
+    for (const appId of [appsA[0], `${appsA[0]}.unknown`]) {
+      const reply = await invoke(`statistics/app/${appId}?from=${from}&to=${to}`, { credential });
+      assert.deepEqual(
+        { status: reply.status, data: reply.data },
+        { status: 404, data: { error: "App/Organization not found", status: "KO" } },
+        appId,
+      );
+    }
+  }
+  // Its own organization is known to it, but an org-wide read is beyond a key limited to an app.
   const orgWide = await invoke(`statistics/org/${a.orgId}?from=${from}&to=${to}`, { credential: limited });
-  assert.equal(orgWide.status, 403);
+  assert.deepEqual(
+    { status: orgWide.status, data: orgWide.data },
+    { status: 403, data: { error: "Insufficient permissions to access statistics", status: "KO" } },
+  );
 
   const svg = await invoke(`statistics/app/${appsA[0]}?from=${from}&to=${to}&graph=storage`, { credential: a.key });
   assert.equal(svg.status, 200);
