@@ -242,6 +242,11 @@ test("statistics errors: dates, range, not found, permissions, missing key", asy
   );
   await expectError(`statistics/app/${appId}?from=2024-1-1&to=2024-03-01`, 400, "Invalid date format. Use YYYY-MM-DD");
   await expectError(`statistics/app/${appId}?to=2024-03-01`, 400, "Invalid date format. Use YYYY-MM-DD");
+  for (const route of [`statistics/app/${appId}`, `statistics/org/${a.orgId}`, "statistics/user"]) {
+    for (const dates of ["", "?from=someday&to=2024-1-1", "?from=&to=", "?from=2024-02-30&to=2024-13-01"]) {
+      await expectError(`${route}${dates}`, 400, "Invalid date format. Use YYYY-MM-DD");
+    }
+  }
   await expectError(
     `statistics/app/${appId}?from=2024-03-02&to=2024-03-01`,
     400,
