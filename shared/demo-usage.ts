@@ -9,6 +9,7 @@
  */
 import { addDays, formatISO, subDays } from "date-fns";
 import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
+import { randomFor } from "./random.ts";
 
 export const DEMO_DAYS = 90;
 const MAU_DAYS = 30;
@@ -22,18 +23,6 @@ const INGEST_BATCH = 1000;
 const dayString = (date: Date) => formatISO(date, { representation: "date" });
 const utcDay = (day: string) => new Date(`${day}T00:00:00Z`);
 const epochDay = (day: string) => Math.round(utcDay(day).getTime() / 86_400_000);
-
-/** A PRNG (mulberry32) seeded by a string, so that each date, device or release draws its own fixed numbers. */
-function randomFor(key: string): () => number {
-  let seed = 2166136261;
-  for (const char of key) seed = Math.imul(seed ^ char.charCodeAt(0), 16777619);
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface DemoRelease {
   version: string;

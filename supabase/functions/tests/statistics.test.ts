@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { addDays, formatISO, subDays } from "date-fns";
 import { adminDb, createKey, createOrgWithApp, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+import { seededRandom } from "../../../shared/random.ts";
 import { yAxisLabels } from "../../../shared/svg-chart.ts";
 
 interface StatsRow {
@@ -9,16 +10,6 @@ interface StatsRow {
   mau: number;
   storage: number;
   bandwidth: number;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function seeded(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const dayString = (date: Date) => formatISO(date, { representation: "date" });
@@ -34,7 +25,7 @@ interface Bundle {
 
 /** The workload and, independently of Tally, the figures it must produce. */
 function workload(apps: string[], seed: number) {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const start = subDays(utcToday(), DAYS - 1);
   const days = Array.from({ length: DAYS }, (_, i) => dayString(addDays(start, i)));
   const events: Record<string, unknown>[] = [];
