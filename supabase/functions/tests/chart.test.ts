@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { addDays, formatISO, subDays } from "date-fns";
 import { yAxisLabels } from "../../../shared/svg-chart.ts";
+import { createOrgWithApp, invoke, test } from "../../../shared/testing.ts";
 import { type Metric, renderChart, type StatsRow } from "../statistics/chart.ts";
 
 /** Ten days rising to `max` of one metric. */
@@ -51,4 +53,43 @@ Deno.test("an empty range and a one-day range render without errors", () => {
   assert.match(oneDay, /<circle class="point" cx="420.0" cy="56.0" r="4"/, "the one day's value is marked");
   const zeros = chartOf("bandwidth", risingTo("bandwidth", 0));
   assert.deepEqual(yAxisLabels(zeros), ["0 B", "1 B"]);
+});
+
+const dayString = (date: Date) => formatISO(date, { representation: "date" });
+const utcToday = () => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+
+test("graphs over HTTP: one active device ticks 0 and 1, a few bytes tick in whole bytes, empty and one-day ranges", async () => {
+  const { appId, key } = await createOrgWithApp("graph-axes");
+  const today = dayString(utcToday());
+  const monthAgo = dayString(subDays(utcToday(), 29));
+  const ingested = await invoke("ingest", {
+    method: "POST",
+    credential: key,
+    body: {
+      events: [
+        { type: "device.activity", app_id: appId, device_id: "only-one" },
+        { type: "bundle.download", app_id: appId, device_id: "only-one", bytes: 3 },
+      ],
+    },
+  });
+  assert.equal(ingested.status, 200);
+  const graph = async (query: string) => {
+    const reply = await invoke(`statistics/app/${appId}?${query}`, { credential: key });
+    assert.equal(reply.status, 200, query);
+    assert.match(reply.contentType ?? "", /^image\/svg\+xml/);
+    assert.doesNotMatch(reply.data, /NaN|undefined|Infinity/, query);
+    return reply.data as string;
+  };
+  assert.deepEqual(yAxisLabels(await graph(`from=${monthAgo}&to=${today}&graph=mau`)), ["0", "1"]);
+  assert.deepEqual(yAxisLabels(await graph(`from=${monthAgo}&to=${today}&graph=bandwidth`)), [
+    "0 B",
+    "1 B",
+    "2 B",
+    "3 B",
+  ]);
+  assert.deepEqual(yAxisLabels(await graph(`from=${today}&to=${today}&graph=mau`)), ["0", "1"]);
+  const future = dayString(addDays(utcToday(), 3));
+  const empty = await graph(`from=${future}&to=${future}&graph=storage`);
+  assert.match(empty, /No data in this range/);
+  assert.deepEqual(yAxisLabels(empty), ["0 B", "1 B"]);
 });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { addDays, formatISO, subDays } from "date-fns";
-import { adminDb, createKey, createOrgWithApp, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
+import { adminDb, createKey, createOrgWithKey, invoke, test } from "../../../shared/testing.ts";
 import { seededRandom } from "../../../shared/random.ts";
-import { yAxisLabels } from "../../../shared/svg-chart.ts";
 
 interface StatsRow {
   date: string;
@@ -269,40 +268,4 @@ test("statistics errors: dates, range, not found, permissions, missing key", asy
   );
   const trailing = await invoke(`statistics/app/${appId}/?from=2024-01-01&to=2024-01-01`, { credential: a.key });
   assert.equal(trailing.status, 200, "the documented trailing slash works");
-});
-
-test("graphs over HTTP: one active device ticks 0 and 1, a few bytes tick in whole bytes, empty and one-day ranges", async () => {
-  const { appId, key } = await createOrgWithApp("graph-axes");
-  const today = dayString(utcToday());
-  const monthAgo = dayString(subDays(utcToday(), 29));
-  const ingested = await invoke("ingest", {
-    method: "POST",
-    credential: key,
-    body: {
-      events: [
-        { type: "device.activity", app_id: appId, device_id: "only-one" },
-        { type: "bundle.download", app_id: appId, device_id: "only-one", bytes: 3 },
-      ],
-    },
-  });
-  assert.equal(ingested.status, 200);
-  const graph = async (query: string) => {
-    const reply = await invoke(`statistics/app/${appId}?${query}`, { credential: key });
-    assert.equal(reply.status, 200, query);
-    assert.match(reply.contentType ?? "", /^image\/svg\+xml/);
-    assert.doesNotMatch(reply.data, /NaN|undefined|Infinity/, query);
-    return reply.data as string;
-  };
-  assert.deepEqual(yAxisLabels(await graph(`from=${monthAgo}&to=${today}&graph=mau`)), ["0", "1"]);
-  assert.deepEqual(yAxisLabels(await graph(`from=${monthAgo}&to=${today}&graph=bandwidth`)), [
-    "0 B",
-    "1 B",
-    "2 B",
-    "3 B",
-  ]);
-  assert.deepEqual(yAxisLabels(await graph(`from=${today}&to=${today}&graph=mau`)), ["0", "1"]);
-  const future = dayString(addDays(utcToday(), 3));
-  const empty = await graph(`from=${future}&to=${future}&graph=storage`);
-  assert.match(empty, /No data in this range/);
-  assert.deepEqual(yAxisLabels(empty), ["0 B", "1 B"]);
 });
