@@ -1,14 +1,16 @@
 /**
  * npm run dev: the API on the embedded default. Without SUPABASE_DB_URL it starts an embedded PGlite database
  * (kept in .tally/pgdata, reopened on the next start) behind a Postgres socket; with it, it uses that database.
- * Either way it applies the bootstrap, the migrations and the seed, then serves every function.
+ * Either way it applies the bootstrap, the migrations and the seed, serves every function, and sends the demo app
+ * 90 days of usage through the API (nothing new when it already has them).
  */
 import { PGlite } from "@electric-sql/pglite";
 import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
 import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { prepareDatabase, repoRoot } from "../shared/database.ts";
-import { DEMO_API_KEY, DEMO_ORG_ID } from "../shared/demo.ts";
+import { DEMO_API_KEY, DEMO_APP_ID, DEMO_ORG_ID } from "../shared/demo.ts";
+import { seedDemoUsage } from "../shared/demo-usage.ts";
 import { DEFAULT_FUNCTIONS_PORT, functionNames, serveFunctions } from "../shared/functions-server.ts";
 
 const EMBEDDED_DB_PORT = Number(Deno.env.get("TALLY_EMBEDDED_DB_PORT") ?? 54322);
@@ -37,10 +39,20 @@ await prepareDatabase(databaseUrl, { seed: true });
 
 await serveFunctions({ port });
 const base = `http://127.0.0.1:${port}/functions/v1`;
+const started = performance.now();
+const seeded = await seedDemoUsage(base);
+const stats = `${base}/statistics/app/${DEMO_APP_ID}?from=${seeded.from}&to=${seeded.to}`;
 console.log(`
+Demo usage of ${DEMO_APP_ID} (${seeded.from} to ${seeded.to}): ${seeded.accepted} new events, ${seeded.duplicates} already there, \
+${seeded.bundlesRegistered} bundles registered, ${seeded.bundlesDeleted} deleted (${
+  ((performance.now() - started) / 1000).toFixed(1)
+} s)
+
 Tally is serving ${(await functionNames()).join(", ")} at ${base}/<function>
 
 Local demo API key (public, local only): ${DEMO_API_KEY}
 Try:
   curl -H 'authorization: ${DEMO_API_KEY}' '${base}/organization?orgId=${DEMO_ORG_ID}'
+  curl -H 'authorization: ${DEMO_API_KEY}' '${stats}'
+  curl -H 'authorization: ${DEMO_API_KEY}' '${stats}&graph=mau' -o mau.svg    # or graph=storage, bandwidth
 `);

@@ -65,7 +65,8 @@ export function fromPostgresError(
       errors: detailList(error.detail),
     };
   }
-  const status = statusBySqlState[error.code];
+  // Class 22 (data exception) is bad input whatever the case, e.g. a NUL character in text (22021) or jsonb (22P05).
+  const status = statusBySqlState[error.code] ?? (error.code.startsWith("22") ? 400 : undefined);
   if (status === undefined) return undefined;
   // Constraint messages name tables and values only; they never carry secrets, but keep them short and generic.
   return { status, message: genericMessageByStatus[status] ?? error.message };
@@ -81,16 +82,22 @@ function detailList(detail: string | undefined): unknown[] | undefined {
   }
 }
 
+/** `events[3].device_id`: how a client would write the path to a value of its JSON. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((part, i) => typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)
+    .join("");
+}
+
 export function formatZodError(error: ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.join(".");
-      if (issue.code === "unrecognized_keys") return `Unknown field: ${issue.keys.join(", ")}`;
-      // Custom refinements carry a complete, documented message.
-      if (issue.code === "custom") return issue.message;
-      return field ? `Invalid ${field}: ${issue.message}` : issue.message;
-    })
-    .join("; ");
+  const messages = error.issues.map((issue) => {
+    const field = fieldPath(issue.path);
+    if (issue.code === "unrecognized_keys") return `Unknown field: ${issue.keys.join(", ")}`;
+    // Custom refinements carry a complete, documented message.
+    if (issue.code === "custom") return issue.message;
+    return field ? `Invalid ${field}: ${issue.message}` : issue.message;
+  });
+  // Two fields failing one documented check (both dates missing) read as that message once.
+  return [...new Set(messages)].join("; ");
 }
 
 /** Hono onError: every failure leaves as the documented error shape; only unknown faults are 500 (and logged). */

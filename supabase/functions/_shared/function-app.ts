@@ -3,8 +3,11 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { authenticate, type AuthEnv } from "./auth.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
+import { declaredValues, refuseNulCharacters } from "./request-input.ts";
 
 export type FunctionApp = OpenAPIHono<AuthEnv>;
+/** What a handler gets besides its input: the request, and the caller's claims in `c.var.claims`. */
+export type RequestContext = Context<AuthEnv>;
 type Method = "get" | "post" | "put" | "delete";
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -57,6 +60,9 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 /**
  * Declares one endpoint from one zod schema: it is validated from the query string, a JSON body and the path alike
  * (the reference documents mix them), and registered in the OpenAPI document under the method's usual location.
+ * The schema declares real types (numbers, booleans, arrays): query and path values, which arrive as text, are
+ * converted to them; a JSON body must carry them. Query parameters the schema does not name are ignored (clients
+ * add cache busters and flags of their own); unknown body fields stay an error.
  */
 export function endpoint<Input extends z.ZodObject>(
   app: FunctionApp,
@@ -65,8 +71,10 @@ export function endpoint<Input extends z.ZodObject>(
     path: string;
     summary: string;
     input: Input;
+    /** A batch field (an array) whose items' problems are answered as `errors: [{index, error}]`. */
+    perItemField?: keyof z.infer<Input> & string;
     /** Returns the JSON body, or a whole Response (an SVG, a CSV). */
-    handler: (input: z.infer<Input>, c: Context<AuthEnv>) => Promise<unknown>;
+    handler: (input: z.infer<Input>, c: RequestContext) => Promise<unknown>;
   },
 ) {
   const pathParams = [...spec.path.matchAll(/:(\w+)/g)].map((match) => match[1]);
@@ -96,26 +104,28 @@ export function endpoint<Input extends z.ZodObject>(
     },
   });
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {
-    const raw = { ...c.req.query(), ...(await jsonBody(c)), ...c.req.param() };
+    const shape = spec.input.shape as Record<string, z.ZodType>;
+    const raw = {
+      ...declaredValues(shape, c.req.query()),
+      ...(await jsonBody(c)),
+      ...declaredValues(shape, c.req.param() as Record<string, string>),
+    };
+    refuseNulCharacters(raw, spec.perItemField);
     const input = spec.input.parse(raw);
-    const result = await spec.handler(input, c as Context<AuthEnv>);
+    const result = await spec.handler(input, c as RequestContext);
     return result instanceof Response ? result : c.json(result);
   });
 }
 
-/** Shared field schemas. */
+/** Shared field schemas. Query-string text is converted to their types by `endpoint`. */
 export const fields = {
   uuid: z.guid(),
-  page: z.coerce.number().int().min(0).max(100_000).default(0),
+  page: z.number().int().min(0).max(100_000).default(0),
   appId: z.string().min(3).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, {
     message: "must be a reverse-domain id such as com.demo.app",
   }),
-  /** A boolean from a JSON body, or "true" / "false" from the query string. */
-  flag: z.preprocess((value) => value === "true" ? true : value === "false" ? false : value, z.boolean()),
-  /** A list, given as a JSON array or a comma-separated query value. */
-  list: <T extends z.ZodType>(item: T) =>
-    z.preprocess(
-      (value) => typeof value === "string" ? value.split(",").map((part) => part.trim()).filter(Boolean) : value,
-      z.array(item).max(100),
-    ),
+  /** A boolean: `true` / `false` in a JSON body, "true" / "false" in the query string. */
+  flag: z.boolean(),
+  /** A list: a JSON array in a body, comma-separated in the query string. */
+  list: <T extends z.ZodType>(item: T) => z.array(item).max(100),
 };

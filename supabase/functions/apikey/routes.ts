@@ -39,7 +39,7 @@ endpoint(app, {
   method: "delete",
   path: "/:id",
   summary: "Delete an API key; it stops working at once",
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
   handler: ({ id }, c) => callAs(c.var.claims, "public.apikey_delete", { p_id: id }),
 });
 

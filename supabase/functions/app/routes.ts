@@ -1,15 +1,29 @@
 import { z } from "@hono/zod-openapi";
 import { callAs } from "../_shared/db.ts";
-import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
+import { createFunctionApp, endpoint, fields, type RequestContext } from "../_shared/function-app.ts";
 
 const app = createFunctionApp("app");
+
+// The original platform's clients address one app as /app/:app_id, others pass ?app_id=: both paths share a handler.
+const getApps = ({ app_id, page }: { app_id?: string; page?: number }, c: RequestContext) =>
+  callAs(c.var.claims, "public.app_get", { p_app_id: app_id, p_page: page ?? 0 });
+const deleteApp = ({ app_id }: { app_id: string }, c: RequestContext) =>
+  callAs(c.var.claims, "public.app_delete", { p_app_id: app_id });
 
 endpoint(app, {
   method: "get",
   path: "/",
   summary: "The caller's apps, 50 per page (page=0, 1, ...), or one with app_id",
   input: z.strictObject({ app_id: fields.appId.optional(), page: fields.page }),
-  handler: ({ app_id, page }, c) => callAs(c.var.claims, "public.app_get", { p_app_id: app_id, p_page: page }),
+  handler: getApps,
+});
+
+endpoint(app, {
+  method: "get",
+  path: "/:app_id",
+  summary: "One app: the same as GET /app?app_id=",
+  input: z.strictObject({ app_id: fields.appId }),
+  handler: getApps,
 });
 
 endpoint(app, {
@@ -26,7 +40,15 @@ endpoint(app, {
   path: "/",
   summary: "Delete an app and all its data (admin and above)",
   input: z.strictObject({ app_id: fields.appId }),
-  handler: ({ app_id }, c) => callAs(c.var.claims, "public.app_delete", { p_app_id: app_id }),
+  handler: deleteApp,
+});
+
+endpoint(app, {
+  method: "delete",
+  path: "/:app_id",
+  summary: "Delete an app and all its data (admin and above): the same as DELETE /app?app_id=",
+  input: z.strictObject({ app_id: fields.appId }),
+  handler: deleteApp,
 });
 
 export default app;

@@ -21,7 +21,7 @@ endpoint(app, {
   input: z.strictObject({
     app_id: fields.appId,
     version,
-    size: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     checksum: z.string().min(1).max(1024).optional(),
     external_url: z.url().max(2048).optional(),
     min_update_version: z.string().min(1).max(128).optional(),

@@ -10,6 +10,7 @@ endpoint(app, {
   path: "/",
   summary: "Ingest a batch of 1 to 1000 usage events (at most 1 MB); all or nothing, retried ids count once",
   input: ingestBody,
+  perItemField: "events",
   handler: ({ org_id, events }, c) => {
     const validated = validateEvents(events);
     if ("problems" in validated) throw new ApiError(400, "Invalid events", validated.problems);

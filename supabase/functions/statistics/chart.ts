@@ -25,13 +25,30 @@ const metricLabels: Record<Metric, string> = {
   bandwidth: "Bandwidth",
 };
 
-const si = format(".3~s");
-/** Bytes in SI units (KB, MB, GB, ...), counts with thousands separators. */
-export function formatValue(metric: Metric, value: number): string {
+/** Bytes in SI units (KB, MB, GB, ...) with `precision` significant digits, counts with thousands separators. */
+export function formatValue(metric: Metric, value: number, precision = 3): string {
   if (metric === "mau") return format(",~d")(value);
   if (value < 1000) return `${value} B`;
-  const scaled = si(value);
+  const scaled = format(`.${precision}~s`)(value);
   return `${scaled.slice(0, -1)} ${scaled.slice(-1).replace("k", "K")}B`;
+}
+
+const MAX_Y_TICKS = 5;
+
+/**
+ * Counts and bytes are whole: ask d3 for no more ticks than there are units up to the maximum (so a maximum of 1
+ * ticks at 0 and 1, never 0.2, 0.4, ...), and keep only whole ticks.
+ */
+function yTickCount(max: number): number {
+  return Math.max(1, Math.min(MAX_Y_TICKS, Math.ceil(max)));
+}
+
+/** Tick labels, with as many significant digits as it takes for no two ticks to read the same. */
+export function tickLabels(metric: Metric, ticks: number[]): string[] {
+  for (let precision = 3;; precision++) {
+    const labels = ticks.map((tick) => formatValue(metric, tick, precision));
+    if (new Set(labels).size === labels.length || precision >= 17) return labels;
+  }
 }
 
 const escapeXml = (text: string) =>
@@ -48,7 +65,9 @@ export function renderChart(rows: StatsRow[], metric: Metric, subject: string, f
   const title = `${label} — ${subject}`;
   const values = rows.map((row) => row[metric]);
   const x = scaleUtc().domain([utcDay(from), utcDay(to)]).range([MARGIN.left, WIDTH - MARGIN.right]);
-  const y = scaleLinear().domain([0, Math.max(1, ...values)]).nice().range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const max = Math.max(1, ...values);
+  const tickCount = yTickCount(max);
+  const y = scaleLinear().domain([0, max]).nice(tickCount).range([HEIGHT - MARGIN.bottom, MARGIN.top]);
   const path = line<StatsRow>().digits(2).x((row) => x(utcDay(row.date))).y((row) => y(row[metric]))(rows) ?? "";
   const dayLabel = utcFormat("%b %d");
   // Day granularity: no tick between two midnights.
@@ -56,9 +75,11 @@ export function renderChart(rows: StatsRow[], metric: Metric, subject: string, f
     `<g transform="translate(${x(tick).toFixed(1)},${HEIGHT - MARGIN.bottom})"><line y2="6" stroke="#888"/>` +
     `<text y="20" text-anchor="middle">${dayLabel(tick)}</text></g>`
   );
-  const yTicks = y.ticks(5).map((tick) =>
+  const yTickValues = y.ticks(tickCount).filter(Number.isInteger);
+  const yLabels = tickLabels(metric, yTickValues);
+  const yTicks = yTickValues.map((tick, i) =>
     `<g transform="translate(${MARGIN.left},${y(tick).toFixed(1)})"><line x2="${WIDTH - MARGIN.left - MARGIN.right}" ` +
-    `stroke="#e5e5e5"/><text x="-8" dy="0.32em" text-anchor="end">${escapeXml(formatValue(metric, tick))}</text></g>`
+    `stroke="#e5e5e5"/><text x="-8" dy="0.32em" text-anchor="end">${escapeXml(yLabels[i])}</text></g>`
   );
   const latest = values.length ? formatValue(metric, values[values.length - 1]) : "no data";
   const description = `${label} of ${subject} per day from ${from} to ${to}; ${rows.length} days; latest: ${latest}.`;
@@ -75,6 +96,11 @@ export function renderChart(rows: StatsRow[], metric: Metric, subject: string, f
     rows.length
       ? `<path class="line" d="${path}" fill="none" stroke="#2563eb" stroke-width="2"/>`
       : `<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">No data in this range</text>`,
+    // A line through one day has no length: mark that day's value.
+    rows.length === 1
+      ? `<circle class="point" cx="${x(utcDay(rows[0].date)).toFixed(1)}" cy="${y(values[0]).toFixed(1)}" r="4" ` +
+        `fill="#2563eb"/>`
+      : "",
     `</svg>`,
   ].join("\n");
 }

@@ -120,3 +120,37 @@ test("a key limited to one app sees only that app", async () => {
   const orgWide = await invoke("organization", { method: "POST", credential: limited, body: { orgId, name: "Nope" } });
   assert.equal(orgWide.status, 403);
 });
+
+test("/app/:app_id answers as ?app_id= does: GET the app, 404 and 400 alike, DELETE it; both are documented", async () => {
+  const { orgId, key, owner } = await createOrgWithKey("app-path");
+  const appId = uniqueAppId("path");
+  await invoke("app", { method: "POST", credential: key, body: { owner_org: orgId, app_id: appId, name: "Path" } });
+  for (
+    const [byPath, byQuery] of [[`app/${appId}`, `app?app_id=${appId}`], [
+      "app/com.nowhere.app",
+      "app?app_id=com.nowhere.app",
+    ], ["app/not-an-id", "app?app_id=not-an-id"]]
+  ) {
+    const [path, query] = [await invoke(byPath, { credential: key }), await invoke(byQuery, { credential: key })];
+    assert.deepEqual(path, query, byPath);
+  }
+  assert.equal((await invoke(`app/${appId}`, { credential: key })).data.app_id, appId);
+  assert.equal((await invoke("app/com.nowhere.app", { credential: key })).status, 404);
+
+  const writeKey = await createKey(owner.jwt, { org_id: orgId, mode: "write" });
+  const refused = await invoke(`app/${appId}`, { method: "DELETE", credential: writeKey });
+  assert.deepEqual(refused, await invoke(`app?app_id=${appId}`, { method: "DELETE", credential: writeKey }));
+  assert.equal(refused.status, 403);
+  const removed = await invoke(`app/${appId}`, { method: "DELETE", credential: key });
+  assert.deepEqual(removed.data, { status: "ok" });
+  assert.equal((await invoke(`app/${appId}`, { credential: key })).status, 404);
+  assert.deepEqual(
+    await invoke(`app/${appId}`, { method: "DELETE", credential: key }),
+    await invoke(`app?app_id=${appId}`, { method: "DELETE", credential: key }),
+  );
+
+  const document = await invoke("app/openapi.json");
+  assert.deepEqual(Object.keys(document.data.paths["/app/{app_id}"]).sort(), ["delete", "get"]);
+  assert.deepEqual(Object.keys(document.data.paths["/app"]).sort(), ["delete", "get", "post"]);
+  assert.equal(document.data.paths["/app/{app_id}"].get.parameters[0].in, "path");
+});

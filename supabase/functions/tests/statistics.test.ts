@@ -2,22 +2,13 @@ import assert from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { addDays, formatISO, subDays } from "date-fns";
 import { adminDb, createKey, createOrgWithKey, createUser, invoke, test } from "../../../shared/testing.ts";
+import { seededRandom } from "../../../shared/random.ts";
 
 interface StatsRow {
   date: string;
   mau: number;
   storage: number;
   bandwidth: number;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function seeded(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const dayString = (date: Date) => formatISO(date, { representation: "date" });
@@ -33,7 +24,7 @@ interface Bundle {
 
 /** The workload and, independently of Tally, the figures it must produce. */
 function workload(apps: string[], seed: number) {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const start = subDays(utcToday(), DAYS - 1);
   const days = Array.from({ length: DAYS }, (_, i) => dayString(addDays(start, i)));
   const events: Record<string, unknown>[] = [];
@@ -260,6 +251,11 @@ test("statistics errors: dates, range, not found, permissions, missing key", asy
   );
   await expectError(`statistics/app/${appId}?from=2024-1-1&to=2024-03-01`, 400, "Invalid date format. Use YYYY-MM-DD");
   await expectError(`statistics/app/${appId}?to=2024-03-01`, 400, "Invalid date format. Use YYYY-MM-DD");
+  for (const route of [`statistics/app/${appId}`, `statistics/org/${a.orgId}`, "statistics/user"]) {
+    for (const dates of ["", "?from=someday&to=2024-1-1", "?from=&to=", "?from=2024-02-30&to=2024-13-01"]) {
+      await expectError(`${route}${dates}`, 400, "Invalid date format. Use YYYY-MM-DD");
+    }
+  }
   await expectError(
     `statistics/app/${appId}?from=2024-03-02&to=2024-03-01`,
     400,

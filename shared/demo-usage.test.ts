@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { addDays, formatISO, subDays } from "date-fns";
+import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
+import { demoUsage, seedDemoUsage } from "./demo-usage.ts";
+import { invoke, test } from "./testing.ts";
+
+const functionsUrl = `${Deno.env.get("SUPABASE_URL") ?? "http://127.0.0.1:54321"}/functions/v1`;
+const dayString = (date: Date) => formatISO(date, { representation: "date" });
+
+interface StatsRow {
+  date: string;
+  mau: number;
+  storage: number;
+  bandwidth: number;
+}
+
+/** The figures the generated events must give, computed apart from Tally: MAU over 30 days, bytes per day. */
+function expectedActivity(events: Record<string, unknown>[], days: string[]) {
+  const dayOf = (event: Record<string, unknown>) => (event.timestamp as string).slice(0, 10);
+  return days.map((day) => {
+    const monthStart = dayString(subDays(new Date(`${day}T00:00:00Z`), 29));
+    const active = events.filter((e) => e.type === "device.activity" && dayOf(e) >= monthStart && dayOf(e) <= day);
+    const downloads = events.filter((e) => e.type === "bundle.download" && dayOf(e) === day);
+    return {
+      date: day,
+      mau: new Set(active.map((e) => e.device_id)).size,
+      bandwidth: downloads.reduce((sum, e) => sum + (e.bytes as number), 0),
+    };
+  });
+}
+
+test("the demo usage gives 90 days of varying MAU, storage and bandwidth; a second run changes no figure", async () => {
+  const first = await seedDemoUsage(functionsUrl);
+  assert.equal(first.accepted + first.duplicates, first.events);
+  assert.ok(first.events > 1000 && first.events < 20_000, `a modest volume: ${first.events} events`);
+  const statistics = async () => {
+    const reply = await invoke<StatsRow[]>(`statistics/app/${DEMO_APP_ID}?from=${first.from}&to=${first.to}`, {
+      credential: DEMO_API_KEY,
+    });
+    assert.equal(reply.status, 200);
+    return reply.data;
+  };
+  const rows = await statistics();
+  assert.equal(rows.length, 90);
+
+  const { events, releases } = demoUsage(first.to);
+  assert.deepEqual(
+    rows.map(({ date, mau, bandwidth }) => ({ date, mau, bandwidth })),
+    expectedActivity(events, rows.map((row) => row.date)),
+  );
+  assert.ok(rows.every((row) => row.mau > 0), "devices are active every day");
+  const changes = rows.slice(1).map((row, i) => row.mau - rows[i].mau);
+  assert.ok(changes.some((change) => change > 0) && changes.some((change) => change < 0), "devices come and go");
+  assert.ok(new Set(rows.map((row) => row.mau)).size >= 10, "MAU varies");
+  assert.ok(rows.filter((row) => row.bandwidth > 0).length >= 30, "bundles are downloaded on most days");
+  const bundles = await invoke(`bundle?app_id=${DEMO_APP_ID}`, { credential: DEMO_API_KEY });
+  const live = bundles.data.filter((bundle: { deleted: boolean }) => !bundle.deleted);
+  assert.ok(live.length >= 2 && live.length < bundles.data.length, "several bundles, one or more deleted");
+  const liveSizes = releases.filter((release) => live.some((b: { name: string }) => b.name === release.version));
+  assert.equal(rows.at(-1)!.storage, liveSizes.reduce((sum, release) => sum + release.size, 0));
+
+  const again = await seedDemoUsage(functionsUrl);
+  assert.deepEqual(
+    [again.accepted, again.duplicates, again.bundlesRegistered, again.bundlesDeleted],
+    [0, first.events, 0, 0],
+  );
+  assert.deepEqual(await statistics(), rows);
+  assert.deepEqual((await invoke(`bundle?app_id=${DEMO_APP_ID}`, { credential: DEMO_API_KEY })).data, bundles.data);
+});
+
+Deno.test("the demo usage of the next day is today's plus the new day: same ids, same days", () => {
+  const today = dayString(new Date());
+  const tomorrow = dayString(addDays(new Date(), 1));
+  const now = new Date(`${tomorrow}T23:59:59Z`);
+  const todays = demoUsage(today, now).events;
+  const tomorrows = demoUsage(tomorrow, now).events;
+  const todayIds = new Set(todays.map((event) => event.id));
+  const added = tomorrows.filter((event) => !todayIds.has(event.id));
+  assert.ok(added.length > 0);
+  assert.ok(added.every((event) => event.timestamp.startsWith(tomorrow)), "only the new day is added");
+  const kept = new Map(tomorrows.map((event) => [event.id, event]));
+  const overlapping = todays.filter((event) => kept.has(event.id));
+  assert.ok(overlapping.length > todays.length * 0.9);
+  assert.ok(overlapping.every((event) => JSON.stringify(kept.get(event.id)) === JSON.stringify(event)));
+});

@@ -1,0 +1,181 @@
+/**
+ * LOCAL ONLY demo usage for the demo app, so that a first `npm run dev` shows figures and graphs rather than zeros:
+ * 90 days ending today (UTC) of devices installing, churning and coming back on a weekly rhythm, bundle releases,
+ * and their downloads, sent through the API (POST /ingest, POST and DELETE /bundle) with the demo key.
+ *
+ * Everything is derived from absolute dates through a seeded PRNG, never from "today": a day's events are the same
+ * whichever day the seeding runs, and their ids are too, so a second run adds nothing (ingest skips ids it has
+ * accepted) and the next day's run adds only the new day.
+ */
+import { addDays, formatISO, subDays } from "date-fns";
+import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
+import { randomFor } from "./random.ts";
+
+export const DEMO_DAYS = 90;
+const MAU_DAYS = 30;
+/** The longest a device stays: devices installed this long before the window can still be active in it. */
+const MAX_LIFETIME_DAYS = 150;
+const RELEASE_EVERY_DAYS = 15;
+/** Releases kept alive; older ones are deleted, so storage both steps up and drops. */
+const LIVE_RELEASES = 5;
+const INGEST_BATCH = 1000;
+
+const dayString = (date: Date) => formatISO(date, { representation: "date" });
+const utcDay = (day: string) => new Date(`${day}T00:00:00Z`);
+const epochDay = (day: string) => Math.round(utcDay(day).getTime() / 86_400_000);
+
+export interface DemoRelease {
+  version: string;
+  day: string;
+  size: number;
+}
+
+export type DemoEvent = Record<string, unknown> & { id: string; type: string; timestamp: string };
+
+/** One release every 15 days (by absolute date), of 2 to 9 MB. */
+function releasesBetween(first: string, last: string): DemoRelease[] {
+  const releases: DemoRelease[] = [];
+  for (let date = utcDay(first); dayString(date) <= last; date = addDays(date, 1)) {
+    const day = dayString(date);
+    if (epochDay(day) % RELEASE_EVERY_DAYS !== 0) continue;
+    const size = 2_000_000 + Math.floor(randomFor(`release ${day}`)() * 7_000_000);
+    releases.push({ version: `${date.getUTCFullYear()}.${date.getUTCMonth() + 1}.${date.getUTCDate()}`, day, size });
+  }
+  return releases;
+}
+
+/** New installs of a day: a slow wave of growth and decline, fewer at weekends. */
+function installsOn(day: string): number {
+  const wave = 3 + 1.5 * Math.sin(epochDay(day) / 20);
+  const weekend = [0, 6].includes(utcDay(day).getUTCDay()) ? 0.6 : 1;
+  return Math.round(wave * weekend * (0.7 + 0.6 * randomFor(`installs ${day}`)()));
+}
+
+/** A third try the app and leave within a week, a third stay a month or two, a third stay long. */
+function lifetimeDays(random: () => number): number {
+  const kind = random();
+  if (kind < 0.33) return 1 + Math.floor(random() * 7);
+  if (kind < 0.66) return 14 + Math.floor(random() * 46);
+  return 60 + Math.floor(random() * (MAX_LIFETIME_DAYS - 60));
+}
+
+/**
+ * The demo usage of the 90 days ending `today`: events (activity and downloads) and the releases of the window.
+ * `now` only clamps today's timestamps, which ingest refuses in the future.
+ */
+export function demoUsage(today: string, now = new Date(), appId = DEMO_APP_ID) {
+  const windowStart = dayString(subDays(utcDay(today), DEMO_DAYS - 1));
+  // The MAU of the window's first day counts the 29 days before it: their activity is sent too.
+  const activitySince = dayString(subDays(utcDay(windowStart), MAU_DAYS - 1));
+  const firstInstall = dayString(subDays(utcDay(activitySince), MAX_LIFETIME_DAYS));
+  const releases = releasesBetween(dayString(subDays(utcDay(firstInstall), RELEASE_EVERY_DAYS)), today);
+  const events: DemoEvent[] = [];
+  const stamp = (day: string, random: () => number) => {
+    const at = new Date(utcDay(day).getTime() + Math.floor(random() * 86_400) * 1000);
+    return (at > now ? now : at).toISOString();
+  };
+  for (let date = utcDay(firstInstall); dayString(date) <= today; date = addDays(date, 1)) {
+    const installDay = dayString(date);
+    for (let n = 0; n < installsOn(installDay); n++) {
+      const deviceId = `demo-${installDay}-${n}`;
+      const random = randomFor(deviceId);
+      const lifetime = lifetimeDays(random);
+      const platform = random() < 0.55 ? "android" : "ios";
+      const keen = 0.2 + random() * 0.4;
+      let running: DemoRelease | undefined;
+      for (let offset = 0; offset < lifetime; offset++) {
+        const day = dayString(addDays(date, offset));
+        if (day > today) break;
+        const weekend = [0, 6].includes(utcDay(day).getUTCDay());
+        const daily = randomFor(`${deviceId} ${day}`);
+        if (offset > 0 && daily() > keen * (weekend ? 0.6 : 1)) continue;
+        const latest = releases.findLast((release) => release.day <= day);
+        const downloads = latest !== undefined && latest !== running;
+        running = latest;
+        if (day < activitySince) continue;
+        const common = { app_id: appId, device_id: deviceId, version_name: running?.version };
+        const timestamp = stamp(day, daily);
+        events.push({
+          type: "device.activity",
+          id: `demo:activity:${day}:${deviceId}`,
+          timestamp,
+          ...common,
+          platform,
+          is_prod: true,
+        });
+        if (downloads && day >= windowStart) {
+          events.push({
+            type: "bundle.download",
+            id: `demo:download:${day}:${deviceId}`,
+            timestamp,
+            ...common,
+            bytes: latest.size,
+          });
+        }
+      }
+    }
+  }
+  events.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
+  return { events, releases: releases.filter((release) => release.day >= windowStart), windowStart };
+}
+
+export interface DemoSeedResult {
+  /** The 90 days seeded, as statistics' `from` and `to`. */
+  from: string;
+  to: string;
+  events: number;
+  accepted: number;
+  duplicates: number;
+  bundlesRegistered: number;
+  bundlesDeleted: number;
+}
+
+/** Sends the demo usage to the functions at `functionsUrl` (…/functions/v1) with the demo key. */
+export async function seedDemoUsage(
+  functionsUrl: string,
+  options: { today?: string; now?: Date; apiKey?: string; appId?: string } = {},
+): Promise<DemoSeedResult> {
+  const now = options.now ?? new Date();
+  const appId = options.appId ?? DEMO_APP_ID;
+  const today = options.today ?? dayString(now);
+  const { events, releases, windowStart } = demoUsage(today, now, appId);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${functionsUrl}/${path}`, {
+      method,
+      headers: { authorization: options.apiKey ?? DEMO_API_KEY, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(`demo usage: ${method} /${path} answered ${response.status} ${data.error}`);
+    return data;
+  };
+
+  const result = {
+    from: windowStart,
+    to: today,
+    events: events.length,
+    accepted: 0,
+    duplicates: 0,
+    bundlesRegistered: 0,
+    bundlesDeleted: 0,
+  };
+  for (let i = 0; i < events.length; i += INGEST_BATCH) {
+    const batch = await call("POST", "ingest", { events: events.slice(i, i + INGEST_BATCH) });
+    result.accepted += batch.accepted;
+    result.duplicates += batch.duplicates;
+  }
+  // A deleted bundle's version may be registered again, so versions already known (deleted or not) are left alone.
+  const known: { name: string; deleted: boolean }[] = await call("GET", `bundle?app_id=${appId}`);
+  const knownVersions = new Set(known.map((bundle) => bundle.name));
+  for (const release of releases.filter((release) => !knownVersions.has(release.version))) {
+    await call("POST", "bundle", { app_id: appId, version: release.version, size: release.size });
+    result.bundlesRegistered++;
+  }
+  const retired = releases.slice(0, -LIVE_RELEASES).map((release) => release.version);
+  const live = new Set(known.filter((bundle) => !bundle.deleted).map((bundle) => bundle.name));
+  for (const version of retired.filter((version) => live.has(version) || !knownVersions.has(version))) {
+    await call("DELETE", "bundle", { app_id: appId, version });
+    result.bundlesDeleted++;
+  }
+  return result;
+}
