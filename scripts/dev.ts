@@ -1,8 +1,8 @@
 /**
  * npm run dev: the API on the embedded default. Without SUPABASE_DB_URL it starts an embedded PGlite database
  * (kept in .tally/pgdata, reopened on the next start) behind a Postgres socket; with it, it uses that database.
- * Either way it applies the bootstrap, the migrations and the seed, serves every function, and sends the demo app
- * 90 days of usage through the API (nothing new when it already has them).
+ * Either way it applies the bootstrap, the migrations and the seed, serves every function, and gives the demo app
+ * 90 days of usage (nothing new when it already has them): events through the API, bundles imported as of their day.
  */
 import { PGlite } from "@electric-sql/pglite";
 import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
@@ -40,11 +40,11 @@ await prepareDatabase(databaseUrl, { seed: true });
 await serveFunctions({ port });
 const base = `http://127.0.0.1:${port}/functions/v1`;
 const started = performance.now();
-const seeded = await seedDemoUsage(base);
+const seeded = await seedDemoUsage(base, databaseUrl);
 const stats = `${base}/statistics/app/${DEMO_APP_ID}?from=${seeded.from}&to=${seeded.to}`;
 console.log(`
 Demo usage of ${DEMO_APP_ID} (${seeded.from} to ${seeded.to}): ${seeded.accepted} new events, ${seeded.duplicates} already there, \
-${seeded.bundlesRegistered} bundles registered, ${seeded.bundlesDeleted} deleted (${
+${seeded.bundlesRegistered} bundles imported, ${seeded.bundlesDeleted} retired (${
   ((performance.now() - started) / 1000).toFixed(1)
 } s)
 

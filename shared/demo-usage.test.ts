@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { addDays, formatISO, subDays } from "date-fns";
 import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
-import { demoUsage, seedDemoUsage } from "./demo-usage.ts";
+import { type DemoRelease, demoUsage, seedDemoUsage } from "./demo-usage.ts";
 import { invoke, test } from "./testing.ts";
 
 const functionsUrl = `${Deno.env.get("SUPABASE_URL") ?? "http://127.0.0.1:54321"}/functions/v1`;
+const databaseUrl = Deno.env.get("SUPABASE_DB_URL") ?? "";
 const dayString = (date: Date) => formatISO(date, { representation: "date" });
 
 interface StatsRow {
@@ -14,23 +15,28 @@ interface StatsRow {
   bandwidth: number;
 }
 
-/** The figures the generated events must give, computed apart from Tally: MAU over 30 days, bytes per day. */
-function expectedActivity(events: Record<string, unknown>[], days: string[]) {
+/**
+ * The figures the generated events and releases must give, computed apart from Tally: MAU over 30 days, storage of
+ * the releases live at the end of each day, bytes downloaded per day.
+ */
+function expectedFigures(events: Record<string, unknown>[], releases: DemoRelease[], days: string[]) {
   const dayOf = (event: Record<string, unknown>) => (event.timestamp as string).slice(0, 10);
   return days.map((day) => {
     const monthStart = dayString(subDays(new Date(`${day}T00:00:00Z`), 29));
     const active = events.filter((e) => e.type === "device.activity" && dayOf(e) >= monthStart && dayOf(e) <= day);
     const downloads = events.filter((e) => e.type === "bundle.download" && dayOf(e) === day);
+    const live = releases.filter((release) => release.day <= day && !(release.retired && release.retired <= day));
     return {
       date: day,
       mau: new Set(active.map((e) => e.device_id)).size,
+      storage: live.reduce((sum, release) => sum + release.size, 0),
       bandwidth: downloads.reduce((sum, e) => sum + (e.bytes as number), 0),
     };
   });
 }
 
 test("the demo usage gives 90 days of varying MAU, storage and bandwidth; a second run changes no figure", async () => {
-  const first = await seedDemoUsage(functionsUrl);
+  const first = await seedDemoUsage(functionsUrl, databaseUrl);
   assert.equal(first.accepted + first.duplicates, first.events);
   assert.ok(first.events > 1000 && first.events < 20_000, `a modest volume: ${first.events} events`);
   const statistics = async () => {
@@ -44,22 +50,25 @@ test("the demo usage gives 90 days of varying MAU, storage and bandwidth; a seco
   assert.equal(rows.length, 90);
 
   const { events, releases } = demoUsage(first.to);
-  assert.deepEqual(
-    rows.map(({ date, mau, bandwidth }) => ({ date, mau, bandwidth })),
-    expectedActivity(events, rows.map((row) => row.date)),
-  );
+  assert.deepEqual(rows, expectedFigures(events, releases, rows.map((row) => row.date)));
   assert.ok(rows.every((row) => row.mau > 0), "devices are active every day");
   const changes = rows.slice(1).map((row, i) => row.mau - rows[i].mau);
   assert.ok(changes.some((change) => change > 0) && changes.some((change) => change < 0), "devices come and go");
   assert.ok(new Set(rows.map((row) => row.mau)).size >= 10, "MAU varies");
   assert.ok(rows.filter((row) => row.bandwidth > 0).length >= 30, "bundles are downloaded on most days");
+  assert.ok(new Set(rows.map((row) => row.storage)).size >= 5, "storage steps with releases and retirements");
   const bundles = await invoke(`bundle?app_id=${DEMO_APP_ID}`, { credential: DEMO_API_KEY });
   const live = bundles.data.filter((bundle: { deleted: boolean }) => !bundle.deleted);
-  assert.ok(live.length >= 2 && live.length < bundles.data.length, "several bundles, one or more deleted");
-  const liveSizes = releases.filter((release) => live.some((b: { name: string }) => b.name === release.version));
-  assert.equal(rows.at(-1)!.storage, liveSizes.reduce((sum, release) => sum + release.size, 0));
+  assert.equal(live.length, 5, "five releases live, the older ones deleted");
+  assert.ok(bundles.data.length > 10);
+  assert.ok(
+    bundles.data.every((bundle: { name: string; created_at: string }) =>
+      bundle.created_at.startsWith(releases.find((release) => release.version === bundle.name)!.day)
+    ),
+    "each bundle dates from its release day",
+  );
 
-  const again = await seedDemoUsage(functionsUrl);
+  const again = await seedDemoUsage(functionsUrl, databaseUrl);
   assert.deepEqual(
     [again.accepted, again.duplicates, again.bundlesRegistered, again.bundlesDeleted],
     [0, first.events, 0, 0],

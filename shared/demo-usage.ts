@@ -1,13 +1,17 @@
 /**
  * LOCAL ONLY demo usage for the demo app, so that a first `npm run dev` shows figures and graphs rather than zeros:
  * 90 days ending today (UTC) of devices installing, churning and coming back on a weekly rhythm, bundle releases,
- * and their downloads, sent through the API (POST /ingest, POST and DELETE /bundle) with the demo key.
+ * and their downloads. Usage events go through the API (POST /ingest) with the demo key, as a client's would. The
+ * bundles are records, not usage: they are imported as of their release day (and retired when the fifth release
+ * after them comes out), as seed.sql writes the demo org, because POST /bundle registers a bundle as of now and
+ * storage would have no history; the same storage trigger counts them either way.
  *
  * Everything is derived from absolute dates through a seeded PRNG, never from "today": a day's events are the same
  * whichever day the seeding runs, and their ids are too, so a second run adds nothing (ingest skips ids it has
- * accepted) and the next day's run adds only the new day.
+ * accepted, bundles are imported once) and the next day's run adds only the new day.
  */
 import { addDays, formatISO, subDays } from "date-fns";
+import postgres from "postgres";
 import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
 import { randomFor } from "./random.ts";
 
@@ -28,19 +32,23 @@ export interface DemoRelease {
   version: string;
   day: string;
   size: number;
+  /** The day the fifth release after it came out, when it is deleted; null while it is live. */
+  retired: string | null;
 }
 
 export type DemoEvent = Record<string, unknown> & { id: string; type: string; timestamp: string };
 
-/** One release every 15 days (by absolute date), of 2 to 9 MB. */
+/** One release every 15 days (by absolute date), of 2 to 9 MB; five stay live. */
 function releasesBetween(first: string, last: string): DemoRelease[] {
   const releases: DemoRelease[] = [];
   for (let date = utcDay(first); dayString(date) <= last; date = addDays(date, 1)) {
     const day = dayString(date);
     if (epochDay(day) % RELEASE_EVERY_DAYS !== 0) continue;
     const size = 2_000_000 + Math.floor(randomFor(`release ${day}`)() * 7_000_000);
-    releases.push({ version: `${date.getUTCFullYear()}.${date.getUTCMonth() + 1}.${date.getUTCDate()}`, day, size });
+    const version = `${date.getUTCFullYear()}.${date.getUTCMonth() + 1}.${date.getUTCDate()}`;
+    releases.push({ version, day, size, retired: null });
   }
+  releases.forEach((release, i) => release.retired = releases[i + LIVE_RELEASES]?.day ?? null);
   return releases;
 }
 
@@ -116,7 +124,7 @@ export function demoUsage(today: string, now = new Date(), appId = DEMO_APP_ID) 
     }
   }
   events.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
-  return { events, releases: releases.filter((release) => release.day >= windowStart), windowStart };
+  return { events, releases, windowStart };
 }
 
 export interface DemoSeedResult {
@@ -130,52 +138,73 @@ export interface DemoSeedResult {
   bundlesDeleted: number;
 }
 
-/** Sends the demo usage to the functions at `functionsUrl` (…/functions/v1) with the demo key. */
+/**
+ * Imports the releases as bundles of the app, each as of its day, and deletes the retired ones as of the day they
+ * were retired; the storage trigger turns both into storage history. Releases already imported are left alone.
+ */
+async function importReleases(databaseUrl: string, appId: string, releases: DemoRelease[]) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = sql.json(releases.map((release) => ({
+      name: release.version,
+      size: release.size,
+      created_at: `${release.day}T00:00:00Z`,
+      deleted_at: release.retired ? `${release.retired}T00:00:00Z` : null,
+    })));
+    return await sql.begin(async (tx) => {
+      const added = await tx`
+        insert into public.app_versions (app_id, owner_org, name, size, created_at)
+        select a.app_id, a.owner_org, r.name, r.size, r.created_at
+        from public.apps as a, jsonb_to_recordset(${rows}) as r (name text, size bigint, created_at timestamptz)
+        where a.app_id = ${appId}
+          and not exists (select 1 from public.app_versions as v where v.app_id = a.app_id and v.name = r.name)
+        order by r.created_at
+        returning name`;
+      const retired = await tx`
+        update public.app_versions as v set deleted = true, deleted_at = r.deleted_at
+        from jsonb_to_recordset(${rows}) as r (name text, deleted_at timestamptz)
+        where v.app_id = ${appId} and v.name = r.name and not v.deleted and r.deleted_at is not null
+        returning v.name`;
+      return { registered: added.length, deleted: retired.length };
+    });
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Sends the demo usage to the functions at `functionsUrl` (…/functions/v1) with the demo key, and imports the
+ * releases into the database at `databaseUrl`.
+ */
 export async function seedDemoUsage(
   functionsUrl: string,
+  databaseUrl: string,
   options: { today?: string; now?: Date; apiKey?: string; appId?: string } = {},
 ): Promise<DemoSeedResult> {
   const now = options.now ?? new Date();
   const appId = options.appId ?? DEMO_APP_ID;
   const today = options.today ?? dayString(now);
   const { events, releases, windowStart } = demoUsage(today, now, appId);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${functionsUrl}/${path}`, {
-      method,
-      headers: { authorization: options.apiKey ?? DEMO_API_KEY, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json();
-    if (!response.ok) throw new Error(`demo usage: ${method} /${path} answered ${response.status} ${data.error}`);
-    return data;
-  };
-
+  const bundles = await importReleases(databaseUrl, appId, releases);
   const result = {
     from: windowStart,
     to: today,
     events: events.length,
     accepted: 0,
     duplicates: 0,
-    bundlesRegistered: 0,
-    bundlesDeleted: 0,
+    bundlesRegistered: bundles.registered,
+    bundlesDeleted: bundles.deleted,
   };
   for (let i = 0; i < events.length; i += INGEST_BATCH) {
-    const batch = await call("POST", "ingest", { events: events.slice(i, i + INGEST_BATCH) });
+    const response = await fetch(`${functionsUrl}/ingest`, {
+      method: "POST",
+      headers: { authorization: options.apiKey ?? DEMO_API_KEY, "content-type": "application/json" },
+      body: JSON.stringify({ events: events.slice(i, i + INGEST_BATCH) }),
+    });
+    const batch = await response.json();
+    if (!response.ok) throw new Error(`demo usage: POST /ingest answered ${response.status} ${batch.error}`);
     result.accepted += batch.accepted;
     result.duplicates += batch.duplicates;
-  }
-  // A deleted bundle's version may be registered again, so versions already known (deleted or not) are left alone.
-  const known: { name: string; deleted: boolean }[] = await call("GET", `bundle?app_id=${appId}`);
-  const knownVersions = new Set(known.map((bundle) => bundle.name));
-  for (const release of releases.filter((release) => !knownVersions.has(release.version))) {
-    await call("POST", "bundle", { app_id: appId, version: release.version, size: release.size });
-    result.bundlesRegistered++;
-  }
-  const retired = releases.slice(0, -LIVE_RELEASES).map((release) => release.version);
-  const live = new Set(known.filter((bundle) => !bundle.deleted).map((bundle) => bundle.name));
-  for (const version of retired.filter((version) => live.has(version) || !knownVersions.has(version))) {
-    await call("DELETE", "bundle", { app_id: appId, version });
-    result.bundlesDeleted++;
   }
   return result;
 }
