@@ -5,11 +5,10 @@
  * line `N passed, N failed` closes.
  */
 import postgres from "postgres";
-import { prepareDatabase, repoRoot, withDatabase } from "../shared/database.ts";
+import { prepareDatabase, repoRoot, testServerUrl, withThrowawayDatabases } from "../shared/database.ts";
 import { serveFunctions } from "../shared/functions-server.ts";
 import { describeFailures, installPgTap, runTestFile } from "../shared/pgtap.ts";
 
-const adminUrl = Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const decoder = new TextDecoder();
 
 interface Tally {
@@ -22,14 +21,14 @@ function finish(totals: Tally): never {
   Deno.exit(totals.failed === 0 ? 0 : 1);
 }
 
-/** The admin connection, or one line saying what to do when no server answers. */
-async function connectAdmin(): Promise<postgres.Sql> {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+/** Ends with one line saying what to do when no server answers. */
+async function requireServer() {
+  const admin = postgres(testServerUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
     await admin`select 1`;
-    return admin;
+    await admin.end();
   } catch (error) {
-    const shown = new URL(adminUrl);
+    const shown = new URL(testServerUrl);
     shown.password = shown.password ? "***" : "";
     console.error(
       `No PostgreSQL reachable at ${shown} (${(error as Error).message}): start it, or set TEST_DATABASE_URL to a ` +
@@ -87,35 +86,31 @@ async function runDenoTests(env: Record<string, string>): Promise<Tally> {
   return { passed, failed };
 }
 
-const admin = await connectAdmin();
-const databaseName = `tally_test_${Date.now()}_${Deno.pid}`;
-await admin.unsafe(`create database ${databaseName}`);
-const databaseUrl = withDatabase(adminUrl, databaseName);
-
+await requireServer();
 const totals = { passed: 0, failed: 0 };
-try {
-  await prepareDatabase(databaseUrl, { seed: true });
-  const pgtap = await runPgTap(databaseUrl);
+await withThrowawayDatabases(testServerUrl, ["test"], async ([databaseUrl]) => {
+  try {
+    await prepareDatabase(databaseUrl, { seed: true });
+    const pgtap = await runPgTap(databaseUrl);
 
-  Deno.env.set("SUPABASE_DB_URL", databaseUrl);
-  const server = await serveFunctions({ port: 0 });
-  const deno = await runDenoTests({
-    SUPABASE_URL: `http://127.0.0.1:${server.addr.port}`,
-    SUPABASE_DB_URL: databaseUrl,
-  });
-  await server.shutdown();
-  totals.passed = pgtap.passed + deno.passed;
-  totals.failed = pgtap.failed + deno.failed;
-  console.log(
-    `\npgTAP: ${pgtap.passed} passed, ${pgtap.failed} failed; Deno: ${deno.passed} passed, ${deno.failed} failed`,
-  );
-} catch (error) {
-  console.error(error);
-  totals.failed += 1;
-} finally {
-  const { closeDatabase } = await import("../supabase/functions/_shared/db.ts");
-  await closeDatabase();
-  await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
-  await admin.end();
-}
+    Deno.env.set("SUPABASE_DB_URL", databaseUrl);
+    const server = await serveFunctions({ port: 0 });
+    const deno = await runDenoTests({
+      SUPABASE_URL: `http://127.0.0.1:${server.addr.port}`,
+      SUPABASE_DB_URL: databaseUrl,
+    });
+    await server.shutdown();
+    totals.passed = pgtap.passed + deno.passed;
+    totals.failed = pgtap.failed + deno.failed;
+    console.log(
+      `\npgTAP: ${pgtap.passed} passed, ${pgtap.failed} failed; Deno: ${deno.passed} passed, ${deno.failed} failed`,
+    );
+  } catch (error) {
+    console.error(error);
+    totals.failed += 1;
+  } finally {
+    const { closeDatabase } = await import("../supabase/functions/_shared/db.ts");
+    await closeDatabase();
+  }
+});
 finish(totals);

@@ -2,6 +2,8 @@
 import postgres from "postgres";
 
 export const repoRoot = new URL("../", import.meta.url).pathname;
+/** The PostgreSQL server where tests and `npm run db:diff` may create and drop databases. */
+export const testServerUrl = Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const supabaseCli = `${repoRoot}node_modules/.bin/supabase`;
 const bootstrapFile = `${repoRoot}supabase/bootstrap/local_supabase.sql`;
 
@@ -48,4 +50,25 @@ export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
+}
+
+/**
+ * Creates throwaway databases next to `serverUrl`'s, hands their URLs to `work`, and drops them afterwards,
+ * whatever happens.
+ */
+export async function withThrowawayDatabases<T>(
+  serverUrl: string,
+  purposes: string[],
+  work: (urls: string[]) => Promise<T>,
+): Promise<T> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const stamp = `${Date.now()}_${Deno.pid}_${Math.floor(Math.random() * 1e6)}`;
+  const names = purposes.map((purpose) => `tally_${purpose}_${stamp}`);
+  try {
+    for (const name of names) await admin.unsafe(`create database ${name}`);
+    return await work(names.map((name) => withDatabase(serverUrl, name)));
+  } finally {
+    for (const name of names) await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
 }

@@ -1,19 +1,13 @@
 import assert from "node:assert/strict";
-import { addDays, formatISO, subDays } from "date-fns";
+import { addDays, subDays } from "date-fns";
+import type { StatsRow } from "../supabase/functions/statistics/chart.ts";
+import { dayString } from "./days.ts";
 import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
 import { type DemoRelease, demoUsage, seedDemoUsage } from "./demo-usage.ts";
 import { invoke, test } from "./testing.ts";
 
 const functionsUrl = `${Deno.env.get("SUPABASE_URL") ?? "http://127.0.0.1:54321"}/functions/v1`;
 const databaseUrl = Deno.env.get("SUPABASE_DB_URL") ?? "";
-const dayString = (date: Date) => formatISO(date, { representation: "date" });
-
-interface StatsRow {
-  date: string;
-  mau: number;
-  storage: number;
-  bandwidth: number;
-}
 
 /**
  * The figures the generated events and releases must give, computed apart from Tally: MAU over 30 days, storage of

@@ -10,8 +10,9 @@
  * whichever day the seeding runs, and their ids are too, so a second run adds nothing (ingest skips ids it has
  * accepted, bundles are imported once) and the next day's run adds only the new day.
  */
-import { addDays, formatISO, subDays } from "date-fns";
+import { addDays, subDays } from "date-fns";
 import postgres from "postgres";
+import { dayString, utcDay } from "./days.ts";
 import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
 import { randomFor } from "./random.ts";
 
@@ -24,8 +25,6 @@ const RELEASE_EVERY_DAYS = 15;
 const LIVE_RELEASES = 5;
 const INGEST_BATCH = 1000;
 
-const dayString = (date: Date) => formatISO(date, { representation: "date" });
-const utcDay = (day: string) => new Date(`${day}T00:00:00Z`);
 const epochDay = (day: string) => Math.round(utcDay(day).getTime() / 86_400_000);
 
 export interface DemoRelease {

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { buildFromMigrations, buildFromSchemaFiles, schemaDiff, withThrowawayDatabases } from "./schema.ts";
+import { withThrowawayDatabases } from "./database.ts";
+import { buildFromMigrations, buildFromSchemaFiles, schemaDiff } from "./schema.ts";
 
 const serverUrl = Deno.env.get("SUPABASE_DB_URL");
 

@@ -7,7 +7,7 @@
  */
 import postgres from "postgres";
 import { parse as parseToml } from "smol-toml";
-import { bootstrapDatabase, prepareDatabase, repoRoot, supabaseCli, withDatabase } from "./database.ts";
+import { bootstrapDatabase, prepareDatabase, repoRoot, supabaseCli } from "./database.ts";
 
 /** The schema files, in the order `[db.migrations] schema_paths` of supabase/config.toml lists them. */
 export async function schemaFiles(): Promise<string[]> {
@@ -77,25 +77,4 @@ export async function migrationSql(currentUrl: string, wantedUrl: string, maxPas
     passes.push(pass === 0 ? diff : `-- Pass ${pass + 1}: what the statements above left different.\n${diff}`);
   }
   throw new Error(`the schemas still differ after ${maxPasses} passes:\n${await schemaDiff(currentUrl, wantedUrl)}`);
-}
-
-/**
- * Creates throwaway databases next to `serverUrl`'s, hands their URLs to `work`, and drops them afterwards,
- * whatever happens.
- */
-export async function withThrowawayDatabases<T>(
-  serverUrl: string,
-  purposes: string[],
-  work: (urls: string[]) => Promise<T>,
-): Promise<T> {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  const stamp = `${Date.now()}_${Deno.pid}_${Math.floor(Math.random() * 1e6)}`;
-  const names = purposes.map((purpose) => `tally_${purpose}_${stamp}`);
-  try {
-    for (const name of names) await admin.unsafe(`create database ${name}`);
-    return await work(names.map((name) => withDatabase(serverUrl, name)));
-  } finally {
-    for (const name of names) await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
 }

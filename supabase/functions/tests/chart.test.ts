@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { addDays, formatISO, subDays } from "date-fns";
+import { addDays, subDays } from "date-fns";
+import { dayString, utcToday } from "../../../shared/days.ts";
 import { yAxisLabels } from "../../../shared/svg-chart.ts";
 import { createOrgWithApp, invoke, test } from "../../../shared/testing.ts";
 import { type Metric, renderChart, type StatsRow } from "../statistics/chart.ts";
@@ -54,9 +55,6 @@ Deno.test("an empty range and a one-day range render without errors", () => {
   const zeros = chartOf("bandwidth", risingTo("bandwidth", 0));
   assert.deepEqual(yAxisLabels(zeros), ["0 B", "1 B"]);
 });
-
-const dayString = (date: Date) => formatISO(date, { representation: "date" });
-const utcToday = () => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
 
 test("graphs over HTTP: one active device ticks 0 and 1, a few bytes tick in whole bytes, empty and one-day ranges", async () => {
   const { appId, key } = await createOrgWithApp("graph-axes");

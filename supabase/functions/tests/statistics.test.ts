@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { addDays, formatISO, subDays } from "date-fns";
+import { addDays, subDays } from "date-fns";
+import { dayString, utcToday } from "../../../shared/days.ts";
 import { adminDb, createKey, createOrgWithKey, createUser, invoke, test } from "../../../shared/testing.ts";
 import { seededRandom } from "../../../shared/random.ts";
+import type { StatsRow } from "../statistics/chart.ts";
 
-interface StatsRow {
-  date: string;
-  mau: number;
-  storage: number;
-  bandwidth: number;
-}
-
-const dayString = (date: Date) => formatISO(date, { representation: "date" });
-const utcToday = () => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
 const DAYS = 120;
 
 interface Bundle {
