@@ -4,7 +4,7 @@
  * so mounting it under /functions/v1 is all `supabase functions serve` would add.
  */
 import { Hono } from "hono";
-import { errorResponse, handleError } from "../supabase/functions/_shared/errors.ts";
+import { errorHandler, errorResponse } from "../supabase/functions/_shared/errors.ts";
 import { repoRoot } from "./database.ts";
 
 export const DEFAULT_FUNCTIONS_PORT = 54321;
@@ -27,8 +27,8 @@ export async function functionNames(): Promise<string[]> {
 
 export async function functionsApp(): Promise<Hono> {
   const root = new Hono({ strict: false });
-  root.onError(handleError);
-  root.notFound((c) => errorResponse(c, 404, "Not found"));
+  root.onError(errorHandler());
+  root.notFound((c) => errorResponse(c, { status: 404, message: "Not found" }));
   for (const name of await functionNames()) {
     const { default: app } = await import(`${functionsDir}/${name}/routes.ts`);
     root.route("/functions/v1", app);

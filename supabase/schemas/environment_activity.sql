@@ -1,12 +1,25 @@
--- Environment activity: the workspaces and users of an organization (registered on their first
--- workspace.activity event), the distinct active users per workspace, kind and period, their counts (also per
--- email domain), and registrations per day; written by public.ingest_events through
--- private.ingest_workspace_activity. Development and public workspaces are left out of organization-wide counts.
+-- Environment activity (GET /api/statistics/): the workspaces and users of an organization, each user's active days
+-- per workspace and month as bitmaps, and the exact rollups the statistics read: registrations per day and distinct
+-- actives per day and month, organization-wide (per audience) and per workspace, each also per email domain.
+-- Written by public.ingest_events through private.ingest_workspace_activity; a change of a workspace's kind
+-- recounts the organization-wide rollups of its whole history (private.recount_workspace_history).
+--
+-- Audiences: 'users' count kind-user activity in ordinary workspaces (neither development nor public); 'developers'
+-- count kind-developer activity in ordinary and development workspaces. Registrations ignore workspace kinds: a user
+-- is registered from the earliest event received for them (any kind, any workspace), a developer from their earliest
+-- developer event, a workspace's user from their earliest event in it.
+--
+-- Day bitmaps: bit n (0-30) of a month's integer is day n + 1 of that month.
+--
+-- Bookkeeping columns (previous_*, added_*): an upsert writes, next to the new value, what it changed, so that
+-- RETURNING tells the rollups exactly what moved even when concurrent batches touch the same rows (Postgres 15
+-- cannot return the old row). They mean nothing between ingests.
 
 create type public.activity_kind as enum ('user', 'developer');
-comment on type public.activity_kind is 'Whether an environment-activity user acts as a user or as a developer.';
-create type public.activity_period as enum ('day', 'week', 'month');
-comment on type public.activity_period is 'Period of a distinct-actives count: UTC day, ISO week (from Monday) or calendar month.';
+comment on type public.activity_kind is 'Whether an environment-activity event is a user''s or a developer''s.';
+create type public.activity_audience as enum ('users', 'developers');
+comment on type public.activity_audience is
+  'Who an organization-wide figure counts: users (kind user, ordinary workspaces) or developers (kind developer, ordinary and development workspaces).';
 
 create table public.workspaces (
   org_id uuid not null references public.orgs (id) on delete cascade,
@@ -18,233 +31,909 @@ create table public.workspaces (
   primary key (org_id, workspace_id)
 );
 comment on table public.workspaces is
-  'Workspaces of an organization; created on their first workspace.activity event. Development and public workspaces are left out of organization-wide counts.';
+  'Workspaces of an organization; created on their first workspace.activity event or by PUT /api/workspaces/:id. Development and public workspaces are left out of the organization-wide user counts.';
 comment on column public.workspaces.org_id is 'Organization owning the workspace.';
 comment on column public.workspaces.workspace_id is 'Workspace id, unique in the organization.';
 comment on column public.workspaces.name is 'Display name.';
-comment on column public.workspaces.is_development is 'A development workspace: not counted organization-wide.';
+comment on column public.workspaces.is_development is 'A development workspace: counted for developers only.';
 comment on column public.workspaces.is_public is 'A public workspace: not counted organization-wide.';
 comment on column public.workspaces.created_at is 'When the workspace was first seen.';
 
-create table public.activity_users (
+create table public.environment_users (
   org_id uuid not null references public.orgs (id) on delete cascade,
   user_id text not null check (char_length(user_id) between 1 and 128),
-  kind public.activity_kind not null,
   org_domain text not null default '',
   first_seen date not null,
-  primary key (org_id, user_id, kind)
+  first_seen_as_developer date,
+  previous_org_domain text,
+  previous_first_seen date,
+  previous_first_seen_as_developer date,
+  primary key (org_id, user_id)
 );
-comment on table public.activity_users is 'The organization''s registry of environment users and developers, filled on first sight.';
-comment on column public.activity_users.org_id is 'Organization.';
-comment on column public.activity_users.user_id is 'User id as sent in workspace.activity events.';
-comment on column public.activity_users.kind is 'user or developer (one user may be both).';
-comment on column public.activity_users.org_domain is 'Email domain given at first sight; empty when unknown.';
-comment on column public.activity_users.first_seen is 'UTC day of the first event: registered from that day on.';
+comment on table public.environment_users is 'The organization''s environment users (developers included), one row per user id.';
+comment on column public.environment_users.org_id is 'Organization.';
+comment on column public.environment_users.user_id is 'User id as sent in workspace.activity events.';
+comment on column public.environment_users.org_domain is
+  'Email domain (lower case): the first one received for the user; empty until an event carries one.';
+comment on column public.environment_users.first_seen is 'UTC day of the user''s earliest event: registered from that day on.';
+comment on column public.environment_users.first_seen_as_developer is 'UTC day of the earliest developer event; null if none.';
+comment on column public.environment_users.previous_org_domain is 'Bookkeeping of the ingest: org_domain before its last change.';
+comment on column public.environment_users.previous_first_seen is 'Bookkeeping of the ingest: first_seen before its last change.';
+comment on column public.environment_users.previous_first_seen_as_developer is
+  'Bookkeeping of the ingest: first_seen_as_developer before its last change.';
 
-create table public.activity_period_members (
+create table public.workspace_users (
   org_id uuid not null references public.orgs (id) on delete cascade,
   workspace_id text not null,
-  kind public.activity_kind not null,
-  period public.activity_period not null,
-  period_start date not null,
   user_id text not null,
-  primary key (org_id, workspace_id, kind, period, period_start, user_id)
+  first_seen date not null,
+  previous_first_seen date,
+  primary key (org_id, workspace_id, user_id)
 );
-comment on table public.activity_period_members is
-  'Distinct active users per workspace (workspace_id = '''' for the organization''s counted workspaces), kind and period.';
-comment on column public.activity_period_members.org_id is 'Organization.';
-comment on column public.activity_period_members.workspace_id is 'Workspace, or '''' for the organization-wide set.';
-comment on column public.activity_period_members.kind is 'user or developer.';
-comment on column public.activity_period_members.period is 'day, week or month.';
-comment on column public.activity_period_members.period_start is 'First day of the period (ISO weeks start on Monday).';
-comment on column public.activity_period_members.user_id is 'Active user.';
+comment on table public.workspace_users is 'Users of each workspace, with the day of their earliest event in it.';
+comment on column public.workspace_users.org_id is 'Organization.';
+comment on column public.workspace_users.workspace_id is 'Workspace.';
+comment on column public.workspace_users.user_id is 'User.';
+comment on column public.workspace_users.first_seen is 'UTC day of the user''s earliest event in the workspace.';
+comment on column public.workspace_users.previous_first_seen is 'Bookkeeping of the ingest: first_seen before its last change.';
 
-create table public.activity_period_counts (
+create table public.workspace_user_months (
   org_id uuid not null references public.orgs (id) on delete cascade,
+  user_id text not null,
+  month date not null,
   workspace_id text not null,
-  kind public.activity_kind not null,
-  period public.activity_period not null,
-  period_start date not null,
-  org_domain text not null,
-  actives integer not null default 0,
-  primary key (org_id, workspace_id, kind, period, period_start, org_domain)
+  user_days integer not null default 0,
+  developer_days integer not null default 0,
+  added_user_days integer not null default 0,
+  added_developer_days integer not null default 0,
+  primary key (org_id, user_id, month, workspace_id)
 );
-comment on table public.activity_period_counts is
-  'Counts of activity_period_members, also per email domain (org_domain = '''' counts every domain).';
-comment on column public.activity_period_counts.org_id is 'Organization.';
-comment on column public.activity_period_counts.workspace_id is 'Workspace, or '''' for the organization-wide count.';
-comment on column public.activity_period_counts.kind is 'user or developer.';
-comment on column public.activity_period_counts.period is 'day, week or month.';
-comment on column public.activity_period_counts.period_start is 'First day of the period.';
-comment on column public.activity_period_counts.org_domain is 'Email domain of the users counted, or '''' for all.';
-comment on column public.activity_period_counts.actives is 'Distinct active users.';
+comment on table public.workspace_user_months is
+  'The days of a month a user was active in a workspace, as a user and as a developer (bitmaps: bit n = day n + 1).';
+comment on column public.workspace_user_months.org_id is 'Organization.';
+comment on column public.workspace_user_months.user_id is 'User.';
+comment on column public.workspace_user_months.month is 'First day of the month.';
+comment on column public.workspace_user_months.workspace_id is 'Workspace.';
+comment on column public.workspace_user_months.user_days is 'Days active as a user (bit n = day n + 1).';
+comment on column public.workspace_user_months.developer_days is 'Days active as a developer (bit n = day n + 1).';
+comment on column public.workspace_user_months.added_user_days is 'Bookkeeping of the ingest: user days its last change added.';
+comment on column public.workspace_user_months.added_developer_days is
+  'Bookkeeping of the ingest: developer days its last change added.';
 
-create table public.activity_registrations (
+create table public.environment_user_months (
   org_id uuid not null references public.orgs (id) on delete cascade,
-  kind public.activity_kind not null,
+  user_id text not null,
+  month date not null,
+  user_days integer not null default 0,
+  developer_days integer not null default 0,
+  added_user_days integer not null default 0,
+  added_developer_days integer not null default 0,
+  primary key (org_id, user_id, month)
+);
+comment on table public.environment_user_months is
+  'The days of a month a user counts organization-wide: the union of their workspace days over the workspaces each audience counts.';
+comment on column public.environment_user_months.org_id is 'Organization.';
+comment on column public.environment_user_months.user_id is 'User.';
+comment on column public.environment_user_months.month is 'First day of the month.';
+comment on column public.environment_user_months.user_days is 'Days active as a user in ordinary workspaces (bit n = day n + 1).';
+comment on column public.environment_user_months.developer_days is
+  'Days active as a developer in ordinary or development workspaces (bit n = day n + 1).';
+comment on column public.environment_user_months.added_user_days is 'Bookkeeping of the ingest: user days its last change added.';
+comment on column public.environment_user_months.added_developer_days is
+  'Bookkeeping of the ingest: developer days its last change added.';
+
+create table public.environment_registrations (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  audience public.activity_audience not null,
   org_domain text not null,
   day date not null,
   registered integer not null default 0,
-  primary key (org_id, kind, org_domain, day)
+  primary key (org_id, audience, org_domain, day)
 );
-comment on table public.activity_registrations is 'Users first seen per UTC day (registered as of D = running sum).';
-comment on column public.activity_registrations.org_id is 'Organization.';
-comment on column public.activity_registrations.kind is 'user or developer.';
-comment on column public.activity_registrations.org_domain is 'Email domain, or '''' for all.';
-comment on column public.activity_registrations.day is 'UTC day.';
-comment on column public.activity_registrations.registered is 'Users first seen that day.';
+comment on table public.environment_registrations is
+  'Users (any kind) or developers registered per UTC day; registered as of D is the running sum.';
+comment on column public.environment_registrations.org_id is 'Organization.';
+comment on column public.environment_registrations.audience is 'users (every user, developers included) or developers.';
+comment on column public.environment_registrations.org_domain is 'Email domain of the users counted, or '''' for all.';
+comment on column public.environment_registrations.day is 'UTC day.';
+comment on column public.environment_registrations.registered is 'Users whose earliest (developer) event is on that day.';
+
+create table public.environment_daily_actives (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  audience public.activity_audience not null,
+  org_domain text not null,
+  day date not null,
+  actives integer not null default 0,
+  primary key (org_id, audience, org_domain, day)
+);
+comment on table public.environment_daily_actives is 'Distinct active users (or developers) of the organization per UTC day.';
+comment on column public.environment_daily_actives.org_id is 'Organization.';
+comment on column public.environment_daily_actives.audience is 'users or developers.';
+comment on column public.environment_daily_actives.org_domain is 'Email domain of the users counted, or '''' for all.';
+comment on column public.environment_daily_actives.day is 'UTC day.';
+comment on column public.environment_daily_actives.actives is 'Distinct active users that day (a daily login each).';
+
+create table public.environment_monthly_actives (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  audience public.activity_audience not null,
+  org_domain text not null,
+  month date not null,
+  actives integer not null default 0,
+  primary key (org_id, audience, org_domain, month)
+);
+comment on table public.environment_monthly_actives is 'Distinct active users (or developers) of the organization per calendar month.';
+comment on column public.environment_monthly_actives.org_id is 'Organization.';
+comment on column public.environment_monthly_actives.audience is 'users or developers.';
+comment on column public.environment_monthly_actives.org_domain is 'Email domain of the users counted, or '''' for all.';
+comment on column public.environment_monthly_actives.month is 'First day of the month.';
+comment on column public.environment_monthly_actives.actives is 'Distinct users active at least once that month.';
+
+create table public.workspace_registrations (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  workspace_id text not null,
+  org_domain text not null,
+  day date not null,
+  registered integer not null default 0,
+  primary key (org_id, org_domain, workspace_id, day)
+);
+comment on table public.workspace_registrations is 'Users (both kinds) whose earliest event in a workspace is on that UTC day.';
+comment on column public.workspace_registrations.org_id is 'Organization.';
+comment on column public.workspace_registrations.workspace_id is 'Workspace.';
+comment on column public.workspace_registrations.org_domain is 'Email domain of the users counted, or '''' for all.';
+comment on column public.workspace_registrations.day is 'UTC day.';
+comment on column public.workspace_registrations.registered is 'Users first seen in the workspace that day.';
+
+create table public.workspace_monthly_actives (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  workspace_id text not null,
+  org_domain text not null,
+  month date not null,
+  actives integer not null default 0,
+  logins integer not null default 0,
+  primary key (org_id, org_domain, month, workspace_id)
+);
+comment on table public.workspace_monthly_actives is 'Per workspace and calendar month: distinct active users (both kinds) and daily logins.';
+comment on column public.workspace_monthly_actives.org_id is 'Organization.';
+comment on column public.workspace_monthly_actives.workspace_id is 'Workspace.';
+comment on column public.workspace_monthly_actives.org_domain is 'Email domain of the users counted, or '''' for all.';
+comment on column public.workspace_monthly_actives.month is 'First day of the month.';
+comment on column public.workspace_monthly_actives.actives is 'Distinct users active in the workspace that month.';
+comment on column public.workspace_monthly_actives.logins is 'Daily logins: the sum over the month''s days of that day''s distinct users.';
 
 alter table public.workspaces enable row level security;
-alter table public.activity_users enable row level security;
-alter table public.activity_period_members enable row level security;
-alter table public.activity_period_counts enable row level security;
-alter table public.activity_registrations enable row level security;
+alter table public.environment_users enable row level security;
+alter table public.workspace_users enable row level security;
+alter table public.workspace_user_months enable row level security;
+alter table public.environment_user_months enable row level security;
+alter table public.environment_registrations enable row level security;
+alter table public.environment_daily_actives enable row level security;
+alter table public.environment_monthly_actives enable row level security;
+alter table public.workspace_registrations enable row level security;
+alter table public.workspace_monthly_actives enable row level security;
 
 create policy workspaces_select on public.workspaces for select to authenticated
   using ((select private.has_right(org_id, 'read')));
 create policy workspaces_update on public.workspaces for update to authenticated
   using ((select private.has_right(org_id, 'write'))) with check ((select private.has_right(org_id, 'write')));
-create policy activity_users_select on public.activity_users for select to authenticated
+create policy environment_users_select on public.environment_users for select to authenticated
   using ((select private.has_right(org_id, 'read')));
-create policy activity_period_members_select on public.activity_period_members for select to authenticated
+create policy workspace_users_select on public.workspace_users for select to authenticated
   using ((select private.has_right(org_id, 'read')));
-create policy activity_period_counts_select on public.activity_period_counts for select to authenticated
+create policy workspace_user_months_select on public.workspace_user_months for select to authenticated
   using ((select private.has_right(org_id, 'read')));
-create policy activity_registrations_select on public.activity_registrations for select to authenticated
+create policy environment_user_months_select on public.environment_user_months for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy environment_registrations_select on public.environment_registrations for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy environment_daily_actives_select on public.environment_daily_actives for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy environment_monthly_actives_select on public.environment_monthly_actives for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy workspace_registrations_select on public.workspace_registrations for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy workspace_monthly_actives_select on public.workspace_monthly_actives for select to authenticated
   using ((select private.has_right(org_id, 'read')));
 
-revoke all on public.workspaces, public.activity_users, public.activity_period_members, public.activity_period_counts,
-  public.activity_registrations from anon, authenticated;
-grant select, update on public.workspaces to authenticated;
-grant select on public.activity_users, public.activity_period_members, public.activity_period_counts,
-  public.activity_registrations to authenticated;
+-- A workspace's kinds change only through public.put_workspace and events, which recount what a change moves;
+-- its name may be written directly.
+revoke all on public.workspaces, public.environment_users, public.workspace_users, public.workspace_user_months,
+  public.environment_user_months, public.environment_registrations, public.environment_daily_actives,
+  public.environment_monthly_actives, public.workspace_registrations, public.workspace_monthly_actives
+  from anon, authenticated;
+grant select on public.workspaces, public.environment_users, public.workspace_users, public.workspace_user_months,
+  public.environment_user_months, public.environment_registrations, public.environment_daily_actives,
+  public.environment_monthly_actives, public.workspace_registrations, public.workspace_monthly_actives
+  to authenticated;
+grant update (name) on public.workspaces to authenticated;
 
-create function private.period_start(p_period public.activity_period, p_day date) returns date
-language plpgsql immutable
+-- ---------------------------------------------------------------------------------------------------------------
+-- Adding to the rollups
+
+create function private.day_bit(p_day date) returns integer
+language sql immutable
 set search_path = ''
 as $$
-begin
-  return (select case p_period
-      when 'day' then p_day
-      when 'week' then pg_catalog.date_trunc('week', p_day::timestamp)::date
-      when 'month' then pg_catalog.date_trunc('month', p_day::timestamp)::date
-    end);
-end
+  select 1 << (extract(day from p_day)::integer - 1)
 $$;
-comment on function private.period_start(public.activity_period, date) is 'First day of the day / ISO week / month containing p_day.';
+comment on function private.day_bit(date) is 'The bit of p_day in its month''s day bitmap.';
 
--- Called by ingest_events only (it reads that function's temporary batch table); not granted to API roles.
-create function private.ingest_workspace_activity() returns void
+create function private.month_days(p_month date, p_days integer) returns setof date
+language sql immutable
+set search_path = ''
+as $$
+  select p_month + n from pg_catalog.generate_series(0, 30) as n where p_days & (1 << n) <> 0
+$$;
+comment on function private.month_days(date, integer) is 'The days a month''s day bitmap holds.';
+
+-- The changes below are lists of (scope, org_domain, day or month, amount); '' is the all-domains total, so each
+-- change of a user with a domain is written twice.
+create function private.add_activity_changes(p_org_id uuid, p_registrations jsonb, p_daily jsonb, p_monthly jsonb)
+returns void
 language plpgsql
 set search_path = ''
 as $$
 begin
-  insert into public.workspaces (org_id, workspace_id)
-  select distinct org_id, subject from pg_temp.ingest_batch where event_type = 'workspace.activity' order by 1, 2
+  insert into public.environment_registrations as t (org_id, audience, org_domain, day, registered)
+  select p_org_id, c.audience, c.org_domain, c.day, sum(c.amount)
+  from pg_catalog.jsonb_to_recordset(p_registrations) as c (audience public.activity_audience, org_domain text, day date, amount integer)
+  group by 2, 3, 4 having sum(c.amount) <> 0
+  order by 2, 3, 4
+  on conflict (org_id, audience, org_domain, day) do update set registered = t.registered + excluded.registered;
+
+  insert into public.environment_daily_actives as t (org_id, audience, org_domain, day, actives)
+  select p_org_id, c.audience, c.org_domain, c.day, sum(c.amount)
+  from pg_catalog.jsonb_to_recordset(p_daily) as c (audience public.activity_audience, org_domain text, day date, amount integer)
+  group by 2, 3, 4 having sum(c.amount) <> 0
+  order by 2, 3, 4
+  on conflict (org_id, audience, org_domain, day) do update set actives = t.actives + excluded.actives;
+
+  insert into public.environment_monthly_actives as t (org_id, audience, org_domain, month, actives)
+  select p_org_id, c.audience, c.org_domain, c.month, sum(c.amount)
+  from pg_catalog.jsonb_to_recordset(p_monthly) as c (audience public.activity_audience, org_domain text, month date, amount integer)
+  group by 2, 3, 4 having sum(c.amount) <> 0
+  order by 2, 3, 4
+  on conflict (org_id, audience, org_domain, month) do update set actives = t.actives + excluded.actives;
+end
+$$;
+comment on function private.add_activity_changes(uuid, jsonb, jsonb, jsonb) is
+  'Adds organization-wide changes ([{audience, org_domain, day|month, amount}]) to registrations, daily and monthly actives.';
+
+create function private.add_workspace_changes(p_org_id uuid, p_registrations jsonb, p_monthly jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  insert into public.workspace_registrations as t (org_id, workspace_id, org_domain, day, registered)
+  select p_org_id, c.workspace_id, c.org_domain, c.day, sum(c.amount)
+  from pg_catalog.jsonb_to_recordset(p_registrations) as c (workspace_id text, org_domain text, day date, amount integer)
+  group by 2, 3, 4 having sum(c.amount) <> 0
+  order by 3, 2, 4
+  on conflict (org_id, org_domain, workspace_id, day) do update set registered = t.registered + excluded.registered;
+
+  insert into public.workspace_monthly_actives as t (org_id, workspace_id, org_domain, month, actives, logins)
+  select p_org_id, c.workspace_id, c.org_domain, c.month, sum(c.actives), sum(c.logins)
+  from pg_catalog.jsonb_to_recordset(p_monthly) as c (workspace_id text, org_domain text, month date, actives integer, logins integer)
+  group by 2, 3, 4 having sum(c.actives) <> 0 or sum(c.logins) <> 0
+  order by 3, 4, 2
+  on conflict (org_id, org_domain, month, workspace_id) do update set
+    actives = t.actives + excluded.actives, logins = t.logins + excluded.logins;
+end
+$$;
+comment on function private.add_workspace_changes(uuid, jsonb, jsonb) is
+  'Adds per-workspace changes to registrations ([{workspace_id, org_domain, day, amount}]) and monthly actives ([{workspace_id, org_domain, month, actives, logins}]).';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Ingest
+
+
+create function private.domain_scopes(p_org_domain text) returns setof text
+language sql immutable
+set search_path = ''
+as $$
+  select '' union all select p_org_domain where p_org_domain <> ''
+$$;
+comment on function private.domain_scopes(text) is
+  'The org_domain values a user''s change is written under: '''' (every domain) and their own, when known.';
+
+-- Ingests of one organization's environment activity share this lock; a change of a workspace's kind takes it alone,
+-- so that its recount sees every committed day and no ingest counts under the old kind meanwhile.
+create function private.lock_environment_activity(p_org_id uuid, p_exclusive boolean) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_exclusive then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('environment_activity ' || p_org_id, 0));
+  else
+    perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('environment_activity ' || p_org_id, 0));
+  end if;
+end
+$$;
+comment on function private.lock_environment_activity(uuid, boolean) is
+  'Transaction lock on an organization''s environment activity: shared by ingests, exclusive for a workspace kind change.';
+
+-- A user whose domain becomes known: the history counted so far under '' joins that domain's figures too.
+create function private.add_domain_history(p_org_id uuid, p_user_ids text[]) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  registrations jsonb;
+  monthly jsonb;
+  daily jsonb;
+begin
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('workspace_id', wu.workspace_id,
+      'org_domain', u.org_domain, 'day', wu.first_seen, 'amount', 1)), '[]')
+  into registrations
+  from public.environment_users as u
+  join public.workspace_users as wu on wu.org_id = u.org_id and wu.user_id = u.user_id
+  where u.org_id = p_org_id and u.user_id = any (p_user_ids);
+
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('workspace_id', m.workspace_id,
+      'org_domain', u.org_domain, 'month', m.month, 'actives', 1,
+      'logins', pg_catalog.bit_count((m.user_days | m.developer_days)::bit(32)))), '[]')
+  into monthly
+  from public.environment_users as u
+  join public.workspace_user_months as m on m.org_id = u.org_id and m.user_id = u.user_id
+  where u.org_id = p_org_id and u.user_id = any (p_user_ids) and (m.user_days | m.developer_days) <> 0;
+  perform private.add_workspace_changes(p_org_id, registrations, monthly);
+
+  with audiences as (
+    select u.org_domain, m.month, a.audience, a.days
+    from public.environment_users as u
+    join public.environment_user_months as m on m.org_id = u.org_id and m.user_id = u.user_id,
+      lateral (values ('users'::public.activity_audience, m.user_days), ('developers', m.developer_days)) as a (audience, days)
+    where u.org_id = p_org_id and u.user_id = any (p_user_ids) and a.days <> 0
+  )
+  select
+    (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
+        'org_domain', a.org_domain, 'day', day, 'amount', 1)), '[]')
+      from audiences as a, private.month_days(a.month, a.days) as day),
+    (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
+        'org_domain', a.org_domain, 'month', a.month, 'amount', 1)), '[]')
+      from audiences as a)
+  into daily, monthly;
+  perform private.add_activity_changes(p_org_id, '[]', daily, monthly);
+end
+$$;
+comment on function private.add_domain_history(uuid, text[]) is
+  'Adds the history of users whose email domain just became known to that domain''s figures.';
+
+-- Called with the organization's environment activity locked exclusively (private.lock_environment_activity).
+create function private.set_workspace_kind(p_org_id uuid, p_workspace_id text, p_is_development boolean,
+  p_is_public boolean)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  changes jsonb;
+begin
+  update public.workspaces as w
+  set is_development = coalesce(p_is_development, w.is_development), is_public = coalesce(p_is_public, w.is_public)
+  where w.org_id = p_org_id and w.workspace_id = p_workspace_id
+    and (w.is_development, w.is_public)
+      is distinct from (coalesce(p_is_development, w.is_development), coalesce(p_is_public, w.is_public));
+  if not found then
+    return;
+  end if;
+
+  -- Every month of the workspace's users is rebuilt from their workspaces' days under the new kinds; the days and
+  -- months that enter or leave an audience change its daily and monthly actives.
+  with affected as (
+    select distinct user_id, month from public.workspace_user_months
+    where org_id = p_org_id and workspace_id = p_workspace_id
+  ),
+  rebuilt as (
+    select a.user_id, a.month,
+      coalesce(pg_catalog.bit_or(m.user_days) filter (where not w.is_development and not w.is_public), 0) as user_days,
+      coalesce(pg_catalog.bit_or(m.developer_days) filter (where not w.is_public), 0) as developer_days
+    from affected as a
+    join public.workspace_user_months as m on m.org_id = p_org_id and m.user_id = a.user_id and m.month = a.month
+    join public.workspaces as w on w.org_id = p_org_id and w.workspace_id = m.workspace_id
+    group by a.user_id, a.month
+  ),
+  compared as (
+    select r.user_id, r.month, x.audience, x.old_days, x.new_days, u.org_domain
+    from rebuilt as r
+    left join public.environment_user_months as o on o.org_id = p_org_id and o.user_id = r.user_id and o.month = r.month
+    join public.environment_users as u on u.org_id = p_org_id and u.user_id = r.user_id,
+      lateral (values
+        ('users'::public.activity_audience, coalesce(o.user_days, 0), r.user_days),
+        ('developers', coalesce(o.developer_days, 0), r.developer_days)
+      ) as x (audience, old_days, new_days)
+    where x.old_days <> x.new_days
+  ),
+  saved as (
+    insert into public.environment_user_months as m (org_id, user_id, month, user_days, developer_days)
+    select p_org_id, user_id, month, user_days, developer_days from rebuilt
+    order by user_id, month
+    on conflict (org_id, user_id, month) do update set
+      user_days = excluded.user_days, developer_days = excluded.developer_days, added_user_days = 0,
+      added_developer_days = 0
+    where (m.user_days, m.developer_days) <> (excluded.user_days, excluded.developer_days)
+  )
+  select pg_catalog.jsonb_build_object(
+    'daily', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', c.audience,
+        'org_domain', d.org_domain, 'day', day, 'amount', change.amount)), '[]')
+      from compared as c, private.domain_scopes(c.org_domain) as d (org_domain),
+        lateral (select day, 1 as amount from private.month_days(c.month, c.new_days & ~c.old_days) as day
+          union all select day, -1 from private.month_days(c.month, c.old_days & ~c.new_days) as day) as change),
+    'monthly', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', c.audience,
+        'org_domain', d.org_domain, 'month', c.month, 'amount', case when c.old_days = 0 then 1 else -1 end)), '[]')
+      from compared as c, private.domain_scopes(c.org_domain) as d (org_domain)
+      where c.old_days = 0 or c.new_days = 0)
+  ) into changes;
+  perform private.add_activity_changes(p_org_id, '[]', changes -> 'daily', changes -> 'monthly');
+end
+$$;
+comment on function private.set_workspace_kind(uuid, text, boolean, boolean) is
+  'Changes a workspace''s kinds (null leaves one as is) and recounts the organization-wide figures of its whole history.';
+
+-- Called by ingest_events only (it reads that function's temporary batch table, whose workspace events all belong
+-- to one organization); not granted to API roles.
+create function private.ingest_workspace_activity() returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  batch_org uuid;
+  kinds_change boolean;
+  kind_change record;
+  registrations jsonb;
+  monthly jsonb;
+  daily jsonb;
+  newly_domained text[];
+begin
+  select org_id into batch_org from pg_temp.ingest_batch where event_type = 'workspace.activity' limit 1;
+  if batch_org is null then
+    return;
+  end if;
+
+  -- 1. Workspaces: created by their first event with the kinds it gives; an event carrying a kind changes it (the
+  -- batch's last one wins), which recounts that workspace's history under the exclusive lock.
+  create temporary table if not exists pg_temp.batch_workspaces (
+    workspace_id text primary key, is_development boolean, is_public boolean
+  ) on commit delete rows;
+  delete from pg_temp.batch_workspaces;
+  insert into pg_temp.batch_workspaces
+  select subject,
+    (pg_catalog.array_agg((payload ->> 'workspace_is_development')::boolean order by idx desc)
+      filter (where payload ? 'workspace_is_development'))[1],
+    (pg_catalog.array_agg((payload ->> 'workspace_is_public')::boolean order by idx desc)
+      filter (where payload ? 'workspace_is_public'))[1]
+  from pg_temp.ingest_batch where event_type = 'workspace.activity'
+  group by subject;
+
+  kinds_change := exists (
+    select 1 from pg_temp.batch_workspaces as b
+    join public.workspaces as w on w.org_id = batch_org and w.workspace_id = b.workspace_id
+    where b.is_development <> w.is_development or b.is_public <> w.is_public
+  );
+  perform private.lock_environment_activity(batch_org, kinds_change);
+  insert into public.workspaces (org_id, workspace_id, is_development, is_public)
+  select batch_org, workspace_id, coalesce(is_development, false), coalesce(is_public, false)
+  from pg_temp.batch_workspaces order by workspace_id
   on conflict do nothing;
+  for kind_change in
+    select b.* from pg_temp.batch_workspaces as b
+    join public.workspaces as w on w.org_id = batch_org and w.workspace_id = b.workspace_id
+    where b.is_development <> w.is_development or b.is_public <> w.is_public
+    order by b.workspace_id
+  loop
+    if not kinds_change then
+      -- Another request changed the kinds between the check and the lock: the client retries (503).
+      raise exception 'Workspace kinds changed concurrently' using errcode = '40001';
+    end if;
+    perform private.set_workspace_kind(batch_org, kind_change.workspace_id, kind_change.is_development,
+      kind_change.is_public);
+  end loop;
 
-  with firsts as (
-    select distinct on (org_id, payload ->> 'user_id', (payload ->> 'kind'))
-      org_id, payload ->> 'user_id' as user_id, (payload ->> 'kind')::public.activity_kind as kind,
-      coalesce(payload ->> 'org_domain', '') as org_domain, day
+  -- 2. The user registry: the earliest days move earlier on a backfill; the first domain received sticks. Each
+  -- changed user's old registrations leave and the new ones arrive.
+  with batch_users as (
+    select payload ->> 'user_id' as user_id, min(day) as first_seen,
+      min(day) filter (where payload ->> 'kind' = 'developer') as first_seen_as_developer,
+      pg_catalog.lower((pg_catalog.array_agg(payload ->> 'org_domain' order by idx)
+        filter (where payload ? 'org_domain'))[1]) as org_domain
     from pg_temp.ingest_batch where event_type = 'workspace.activity'
-    order by org_id, payload ->> 'user_id', (payload ->> 'kind'), occurred_at
+    group by 1
   ),
-  registered as (
-    insert into public.activity_users as r (org_id, user_id, kind, org_domain, first_seen)
-    select org_id, user_id, kind, org_domain, day from firsts order by org_id, user_id, kind
-    on conflict (org_id, user_id, kind) do nothing
-    returning org_id, kind, org_domain, first_seen
+  changed as (
+    insert into public.environment_users as u (org_id, user_id, org_domain, first_seen, first_seen_as_developer)
+    select batch_org, user_id, coalesce(org_domain, ''), first_seen, first_seen_as_developer
+    from batch_users order by user_id
+    on conflict (org_id, user_id) do update set
+      org_domain = case when u.org_domain = '' then excluded.org_domain else u.org_domain end,
+      first_seen = least(u.first_seen, excluded.first_seen),
+      first_seen_as_developer = least(u.first_seen_as_developer, excluded.first_seen_as_developer),
+      previous_org_domain = u.org_domain,
+      previous_first_seen = u.first_seen,
+      previous_first_seen_as_developer = u.first_seen_as_developer
+    where (u.org_domain = '' and excluded.org_domain <> '')
+      or excluded.first_seen < u.first_seen
+      or excluded.first_seen_as_developer < coalesce(u.first_seen_as_developer, 'infinity')
+    returning u.*
+  ),
+  moves as (
+    -- A null domain is the part a user without a known domain does not have.
+    select c.* from changed as u, lateral (values
+      ('users'::public.activity_audience, '', u.previous_first_seen, -1),
+      ('users', nullif(u.previous_org_domain, ''), u.previous_first_seen, -1),
+      ('users', '', u.first_seen, 1),
+      ('users', nullif(u.org_domain, ''), u.first_seen, 1),
+      ('developers', '', u.previous_first_seen_as_developer, -1),
+      ('developers', nullif(u.previous_org_domain, ''), u.previous_first_seen_as_developer, -1),
+      ('developers', '', u.first_seen_as_developer, 1),
+      ('developers', nullif(u.org_domain, ''), u.first_seen_as_developer, 1)
+    ) as c (audience, org_domain, day, amount)
+    where c.day is not null and c.org_domain is not null
   )
-  insert into public.activity_registrations as ar (org_id, kind, org_domain, day, registered)
-  select org_id, kind, domain, first_seen, count(*)
-  from registered, lateral (select '' as domain union all select org_domain where org_domain <> '') as domains
-  group by org_id, kind, domain, first_seen
-  order by org_id, kind, domain, first_seen
-  on conflict (org_id, kind, org_domain, day) do update set registered = ar.registered + excluded.registered;
+  select
+    (select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(m)), '[]') from moves as m),
+    (select pg_catalog.array_agg(u.user_id) from changed as u where u.previous_org_domain = '' and u.org_domain <> '')
+  into registrations, newly_domained;
+  perform private.add_activity_changes(batch_org, registrations, '[]', '[]');
+  if newly_domained is not null then
+    perform private.add_domain_history(batch_org, newly_domained);
+  end if;
 
-  -- Domains come from the registry, which now holds every user of the batch.
-  with activity as (
-    select distinct b.org_id, b.subject as workspace_id, (b.payload ->> 'kind')::public.activity_kind as kind,
-      b.payload ->> 'user_id' as user_id, b.day,
-      not (w.is_development or w.is_public) as counted
-    from pg_temp.ingest_batch as b
-    join public.workspaces as w on w.org_id = b.org_id and w.workspace_id = b.subject
-    where b.event_type = 'workspace.activity'
-  ),
-  memberships as (
-    select distinct a.org_id, scope.workspace_id, a.kind, p.period, private.period_start(p.period, a.day) as period_start,
-      a.user_id
-    from activity as a
-    cross join lateral (select a.workspace_id union all select '' where a.counted) as scope (workspace_id)
-    cross join pg_catalog.unnest(enum_range(null::public.activity_period)) as p (period)
-  ),
-  fresh as (
-    insert into public.activity_period_members (org_id, workspace_id, kind, period, period_start, user_id)
-    select * from memberships order by 1, 2, 3, 4, 5, 6
-    on conflict do nothing
-    returning *
+  -- 3. Each workspace's users, the same way.
+  with changed as (
+    insert into public.workspace_users as wu (org_id, workspace_id, user_id, first_seen)
+    select batch_org, subject, payload ->> 'user_id', min(day)
+    from pg_temp.ingest_batch where event_type = 'workspace.activity'
+    group by 2, 3 order by 2, 3
+    on conflict (org_id, workspace_id, user_id) do update set
+      first_seen = excluded.first_seen, previous_first_seen = wu.first_seen
+    where excluded.first_seen < wu.first_seen
+    returning wu.*
   )
-  insert into public.activity_period_counts as c (org_id, workspace_id, kind, period, period_start, org_domain, actives)
-  select f.org_id, f.workspace_id, f.kind, f.period, f.period_start, domain, count(*)
-  from fresh as f
-  join public.activity_users as u on u.org_id = f.org_id and u.user_id = f.user_id and u.kind = f.kind,
-    lateral (select '' as domain union all select u.org_domain where u.org_domain <> '') as domains
-  group by 1, 2, 3, 4, 5, 6
-  order by 1, 2, 3, 4, 5, 6
-  on conflict (org_id, workspace_id, kind, period, period_start, org_domain) do update set actives = c.actives + excluded.actives;
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('workspace_id', c.workspace_id,
+      'org_domain', d.org_domain, 'day', move.day, 'amount', move.amount)), '[]')
+  into registrations
+  from changed as c
+  join public.environment_users as u on u.org_id = batch_org and u.user_id = c.user_id,
+    lateral (values (c.previous_first_seen, -1), (c.first_seen, 1)) as move (day, amount),
+    private.domain_scopes(u.org_domain) as d (org_domain)
+  where move.day is not null;
+
+  -- 4. Active days per workspace: the days this batch adds, and what they add to the workspace's months.
+  with changed as (
+    insert into public.workspace_user_months as m (org_id, user_id, month, workspace_id, user_days, developer_days,
+      added_user_days, added_developer_days)
+    select batch_org, user_id, month, workspace_id, user_days, developer_days, user_days, developer_days
+    from (
+      select payload ->> 'user_id' as user_id, pg_catalog.date_trunc('month', day)::date as month, subject as workspace_id,
+        coalesce(pg_catalog.bit_or(private.day_bit(day)) filter (where payload ->> 'kind' = 'user'), 0) as user_days,
+        coalesce(pg_catalog.bit_or(private.day_bit(day)) filter (where payload ->> 'kind' = 'developer'), 0)
+          as developer_days
+      from pg_temp.ingest_batch where event_type = 'workspace.activity'
+      group by 1, 2, 3
+    ) as batch_days
+    order by user_id, month, workspace_id
+    on conflict (org_id, user_id, month, workspace_id) do update set
+      user_days = m.user_days | excluded.user_days,
+      developer_days = m.developer_days | excluded.developer_days,
+      added_user_days = excluded.user_days & ~m.user_days,
+      added_developer_days = excluded.developer_days & ~m.developer_days
+    where excluded.user_days & ~m.user_days <> 0 or excluded.developer_days & ~m.developer_days <> 0
+    returning m.*
+  ),
+  kindless as (
+    select workspace_id, user_id, month, user_days | developer_days as days,
+      (user_days & ~added_user_days) | (developer_days & ~added_developer_days) as old_days
+    from changed
+  )
+  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('workspace_id', k.workspace_id,
+      'org_domain', d.org_domain, 'month', k.month, 'actives', (k.old_days = 0)::integer,
+      'logins', pg_catalog.bit_count((k.days & ~k.old_days)::bit(32)))), '[]')
+  into monthly
+  from kindless as k
+  join public.environment_users as u on u.org_id = batch_org and u.user_id = k.user_id,
+    private.domain_scopes(u.org_domain) as d (org_domain)
+  where k.days <> k.old_days;
+  perform private.add_workspace_changes(batch_org, registrations, monthly);
+
+  -- 5. Organization-wide active days: the union over the workspaces each audience counts.
+  with counted as (
+    select payload ->> 'user_id' as user_id, pg_catalog.date_trunc('month', b.day)::date as month,
+      coalesce(pg_catalog.bit_or(private.day_bit(b.day)) filter (
+        where payload ->> 'kind' = 'user' and not w.is_development), 0) as user_days,
+      coalesce(pg_catalog.bit_or(private.day_bit(b.day)) filter (where payload ->> 'kind' = 'developer'), 0)
+        as developer_days
+    from pg_temp.ingest_batch as b
+    join public.workspaces as w on w.org_id = batch_org and w.workspace_id = b.subject
+    where b.event_type = 'workspace.activity' and not w.is_public
+    group by 1, 2
+  ),
+  changed as (
+    insert into public.environment_user_months as m (org_id, user_id, month, user_days, developer_days,
+      added_user_days, added_developer_days)
+    select batch_org, user_id, month, user_days, developer_days, user_days, developer_days
+    from counted where user_days <> 0 or developer_days <> 0
+    order by user_id, month
+    on conflict (org_id, user_id, month) do update set
+      user_days = m.user_days | excluded.user_days,
+      developer_days = m.developer_days | excluded.developer_days,
+      added_user_days = excluded.user_days & ~m.user_days,
+      added_developer_days = excluded.developer_days & ~m.developer_days
+    where excluded.user_days & ~m.user_days <> 0 or excluded.developer_days & ~m.developer_days <> 0
+    returning m.*
+  ),
+  added as (
+    select a.audience, d.org_domain, c.month, a.days, a.added
+    from changed as c
+    join public.environment_users as u on u.org_id = batch_org and u.user_id = c.user_id,
+      lateral (values
+        ('users'::public.activity_audience, c.user_days, c.added_user_days),
+        ('developers', c.developer_days, c.added_developer_days)
+      ) as a (audience, days, added),
+      private.domain_scopes(u.org_domain) as d (org_domain)
+    where a.added <> 0
+  )
+  select
+    (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
+        'org_domain', a.org_domain, 'day', day, 'amount', 1)), '[]')
+      from added as a, private.month_days(a.month, a.added) as day),
+    (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
+        'org_domain', a.org_domain, 'month', a.month, 'amount', 1)), '[]')
+      from added as a where a.days = a.added)
+  into daily, monthly;
+  perform private.add_activity_changes(batch_org, '[]', daily, monthly);
 end
 $$;
 comment on function private.ingest_workspace_activity() is
-  'Part of ingest_events: workspace.activity events of the batch into the user registry, distinct sets and counts.';
+  'Part of ingest_events: the batch''s workspace.activity events into workspaces, registries, day bitmaps and rollups.';
 
--- Reads run as the caller, so row-level security still applies.
-create function private.activity_actives(p_org_id uuid, p_workspace_id text, p_kind public.activity_kind,
-  p_period public.activity_period, p_from date, p_to date, p_org_domain text default '')
-returns table (period_start date, actives bigint)
-language sql stable
+-- security definer: workspaces and the rollups a kind change recounts are not writable by API roles; it first
+-- checks that the caller may write to the organization.
+create function public.put_workspace(p_org_id uuid, p_workspace_id text, p_name text default null,
+  p_is_development boolean default null, p_is_public boolean default null)
+returns jsonb
+language plpgsql
+security definer
 set search_path = ''
-set jit = off
 as $$
-  select s::date, coalesce(c.actives, 0)::bigint
-  from pg_catalog.generate_series(
-    private.period_start(p_period, p_from)::timestamp, p_to::timestamp,
-    case p_period when 'day' then interval '1 day' when 'week' then interval '1 week' else interval '1 month' end
-  ) as s
-  left join public.activity_period_counts as c
-    on c.org_id = p_org_id and c.workspace_id = p_workspace_id and c.kind = p_kind and c.period = p_period
-    and c.period_start = s::date and c.org_domain = p_org_domain
-  order by s
+declare
+  saved public.workspaces;
+begin
+  if not private.can_see_org(p_org_id) then
+    raise exception 'Not found.' using errcode = 'PT404';
+  end if;
+  if not private.has_right(p_org_id, 'write') then
+    raise exception 'You do not have permission to perform this action.' using errcode = 'PT403';
+  end if;
+  perform private.lock_environment_activity(p_org_id, p_is_development is not null or p_is_public is not null);
+  insert into public.workspaces (org_id, workspace_id, name, is_development, is_public)
+  values (p_org_id, p_workspace_id, coalesce(p_name, ''), coalesce(p_is_development, false), coalesce(p_is_public, false))
+  on conflict do nothing;
+  update public.workspaces set name = p_name
+  where org_id = p_org_id and workspace_id = p_workspace_id and p_name is not null and name <> p_name;
+  perform private.set_workspace_kind(p_org_id, p_workspace_id, p_is_development, p_is_public);
+  select * into saved from public.workspaces where org_id = p_org_id and workspace_id = p_workspace_id;
+  return pg_catalog.jsonb_build_object('workspace_id', saved.workspace_id, 'org_id', saved.org_id, 'name', saved.name,
+    'is_development', saved.is_development, 'is_public', saved.is_public, 'created_at', saved.created_at);
+end
 $$;
-comment on function private.activity_actives(uuid, text, public.activity_kind, public.activity_period, date, date, text) is
-  'Distinct active users (or developers) per day, ISO week or month overlapping [p_from, p_to], for a workspace or '''' (the org''s counted workspaces), optionally one email domain.';
+comment on function public.put_workspace(uuid, text, text, boolean, boolean) is
+  'PUT /api/workspaces/:workspace_id: creates or updates a workspace (null leaves a field as is); a kind change recounts its history.';
 
-create function private.activity_registered(p_org_id uuid, p_kind public.activity_kind, p_from date, p_to date,
-  p_org_domain text default '')
-returns table (day date, registered bigint)
+-- ---------------------------------------------------------------------------------------------------------------
+-- Reading
+
+-- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks.
+create function private.audience_statistics(p_org_id uuid, p_audience public.activity_audience, p_start date,
+  p_end date, p_org_domain text)
+returns json
 language sql stable
 set search_path = ''
 set jit = off
 as $$
-  with before_range as (
-    select coalesce(sum(r.registered), 0) as total from public.activity_registrations as r
-    where r.org_id = p_org_id and r.kind = p_kind and r.org_domain = p_org_domain and r.day < p_from
+  with span as (
+    select least(pg_catalog.date_trunc('week', p_start::timestamp), pg_catalog.date_trunc('month', p_start::timestamp))
+        as first_day,
+      greatest(pg_catalog.date_trunc('week', p_end::timestamp) + interval '6 days',
+        pg_catalog.date_trunc('month', p_end::timestamp) + interval '1 month - 1 day') as last_day
+  ),
+  days as (
+    select d::date as day, coalesce(a.actives, 0) as actives
+    from span, pg_catalog.generate_series(span.first_day, span.last_day, interval '1 day') as d
+    left join public.environment_daily_actives as a
+      on a.org_id = p_org_id and a.audience = p_audience and a.org_domain = p_org_domain and a.day = d::date
+  ),
+  registered as (
+    select d::date as day, (
+      (select coalesce(sum(r.registered), 0) from public.environment_registrations as r
+        where r.org_id = p_org_id and r.audience = p_audience and r.org_domain = p_org_domain and r.day < p_start)
+      + sum(coalesce(r.registered, 0)) over (order by d))::bigint as total
+    from pg_catalog.generate_series(p_start::timestamp, p_end::timestamp, interval '1 day') as d
+    left join public.environment_registrations as r
+      on r.org_id = p_org_id and r.audience = p_audience and r.org_domain = p_org_domain and r.day = d::date
+  ),
+  months as (
+    select m::date as month, coalesce(a.actives, 0) as actives
+    from pg_catalog.generate_series(pg_catalog.date_trunc('month', p_start::timestamp), p_end::timestamp,
+      interval '1 month') as m
+    left join public.environment_monthly_actives as a
+      on a.org_id = p_org_id and a.audience = p_audience and a.org_domain = p_org_domain and a.month = m::date
+  ),
+  weekly_logins as (
+    select pg_catalog.date_trunc('week', day::timestamp)::date as week, sum(actives)::bigint as logins
+    from days group by 1
+  ),
+  monthly_logins as (
+    select pg_catalog.date_trunc('month', day::timestamp)::date as month, sum(actives)::bigint as logins
+    from days group by 1
   )
-  select d::date,
-    ((select total from before_range) + sum(coalesce(r.registered, 0)) over (order by d))::bigint
-  from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
-  left join public.activity_registrations as r
-    on r.org_id = p_org_id and r.kind = p_kind and r.org_domain = p_org_domain and r.day = d::date
-  order by d
+  select pg_catalog.json_build_object(
+    'total', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from day),
+        'month', extract(month from day), 'day', extract(day from day), 'count', total) order by day)
+      from registered),
+    'monthly_active', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from month),
+        'month', extract(month from month), 'count', actives) order by month)
+      from months),
+    'daily_active', pg_catalog.json_build_object(
+      'per_day', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from day),
+          'month', extract(month from day), 'day', extract(day from day), 'count', actives) order by day)
+        from days where day between p_start and p_end),
+      'per_week', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(isoyear from week),
+          'week', extract(week from week), 'count', logins) order by week)
+        from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
+      'per_month', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from month),
+          'month', extract(month from month), 'count', logins) order by month)
+        from monthly_logins where month between pg_catalog.date_trunc('month', p_start::timestamp) and p_end)
+    )
+  )
 $$;
-comment on function private.activity_registered(uuid, public.activity_kind, date, date, text) is
-  'Users (or developers) registered as of the end of each day.';
+comment on function private.audience_statistics(uuid, public.activity_audience, date, date, text) is
+  'Registered, monthly active and daily active users (or developers) of [p_start, p_end], weeks and months whole.';
 
-revoke all on function private.period_start(public.activity_period, date), private.ingest_workspace_activity(),
-  private.activity_actives(uuid, text, public.activity_kind, public.activity_period, date, date, text),
-  private.activity_registered(uuid, public.activity_kind, date, date, text)
+-- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks. Built
+-- as text: one row per day with a key per workspace is the largest answer of the surface.
+create function private.workspace_statistics(p_org_id uuid, p_start date, p_end date, p_org_domain text)
+returns json
+language sql stable
+set search_path = ''
+set jit = off
+as $$
+  with counted as (
+    select w.workspace_id, pg_catalog.to_json(w.workspace_id)::text as json_key,
+      (select coalesce(sum(r.registered), 0) from public.workspace_registrations as r
+        where r.org_id = p_org_id and r.org_domain = p_org_domain and r.workspace_id = w.workspace_id
+          and r.day < p_start) as before_start
+    from public.workspaces as w
+    where w.org_id = p_org_id and not w.is_development and not w.is_public
+  ),
+  totals as (
+    select d::date as day, c.json_key,
+      c.before_start + sum(coalesce(r.registered, 0)) over (partition by c.workspace_id order by d) as total
+    from pg_catalog.generate_series(p_start::timestamp, p_end::timestamp, interval '1 day') as d
+    left join counted as c on true
+    left join public.workspace_registrations as r
+      on r.org_id = p_org_id and r.org_domain = p_org_domain and r.workspace_id = c.workspace_id and r.day = d::date
+  ),
+  months as (
+    select m::date as month, c.json_key, coalesce(a.actives, 0) as actives, coalesce(a.logins, 0) as logins
+    from pg_catalog.generate_series(pg_catalog.date_trunc('month', p_start::timestamp), p_end::timestamp,
+      interval '1 month') as m
+    left join counted as c on true
+    left join public.workspace_monthly_actives as a
+      on a.org_id = p_org_id and a.org_domain = p_org_domain and a.month = m::date and a.workspace_id = c.workspace_id
+  ),
+  day_rows as (
+    select day, '{"year":' || extract(year from day) || ',"month":' || extract(month from day)
+      || ',"day":' || extract(day from day)
+      || coalesce(pg_catalog.string_agg(',' || json_key || ':' || total, '' order by json_key), '') || '}' as row_text
+    from totals group by day
+  ),
+  month_rows as (
+    select month, '{"year":' || extract(year from month) || ',"month":' || extract(month from month) as head,
+      coalesce(pg_catalog.string_agg(',' || json_key || ':' || actives, '' order by json_key), '') as actives,
+      coalesce(pg_catalog.string_agg(',' || json_key || ':' || logins, '' order by json_key), '') as logins
+    from months group by month
+  )
+  select (
+    '{"total_users":[' || (select pg_catalog.string_agg(row_text, ',' order by day) from day_rows)
+    || '],"monthly_active_users":['
+    || (select pg_catalog.string_agg(head || actives || '}', ',' order by month) from month_rows)
+    || '],"daily_active_users":{"per_month":['
+    || (select pg_catalog.string_agg(head || logins || '}', ',' order by month) from month_rows)
+    || ']}}'
+  )::json
+$$;
+comment on function private.workspace_statistics(uuid, date, date, text) is
+  'Per ordinary workspace: registered users per day, monthly active users and daily logins per month of [p_start, p_end].';
+
+-- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
+-- 366-day read) after this function has checked the caller's read right on the organization.
+create function public.environment_statistics(p_org_id uuid, p_stats_type text, p_start date, p_end date,
+  p_org_domain text default null)
+returns json
+language plpgsql stable
+security definer
+set search_path = ''
+set jit = off
+as $$
+declare
+  domain text := pg_catalog.lower(coalesce(p_org_domain, ''));
+  figures json;
+begin
+  if not private.can_see_org(p_org_id) then
+    raise exception 'Not found.' using errcode = 'PT404';
+  end if;
+  if not private.has_right(p_org_id, 'read') then
+    raise exception 'You do not have permission to perform this action.' using errcode = 'PT403';
+  end if;
+  if p_start > p_end or p_end - p_start >= 366 then
+    raise exception 'The range must run forward and cover at most 366 days.' using errcode = 'PT400';
+  end if;
+  if p_stats_type = 'workspaces' then
+    return pg_catalog.json_build_object('workspaces',
+      private.workspace_statistics(p_org_id, p_start, p_end, domain));
+  end if;
+  if p_stats_type not in ('users', 'developers') then
+    raise exception 'Unknown stats_type.' using errcode = 'PT400';
+  end if;
+  figures := private.audience_statistics(p_org_id, p_stats_type::public.activity_audience, p_start, p_end, domain);
+  if p_stats_type = 'users' then
+    return pg_catalog.json_build_object('users', pg_catalog.json_build_object(
+      'total_users', figures -> 'total', 'monthly_active_users', figures -> 'monthly_active',
+      'daily_active_users', figures -> 'daily_active'));
+  end if;
+  return pg_catalog.json_build_object('developers', pg_catalog.json_build_object(
+    'total_developers', figures -> 'total', 'monthly_active_developers', figures -> 'monthly_active',
+    'daily_active_developers', figures -> 'daily_active'));
+end
+$$;
+comment on function public.environment_statistics(uuid, text, date, date, text) is
+  'GET /api/statistics/: users, developers or workspaces figures of [p_start, p_end] (UTC days), optionally of one email domain.';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Repair
+
+create function private.rebuild_environment_activity(p_org_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform private.lock_environment_activity(p_org_id, true);
+  delete from public.environment_users where org_id = p_org_id;
+  delete from public.workspace_users where org_id = p_org_id;
+  delete from public.workspace_user_months where org_id = p_org_id;
+  delete from public.environment_user_months where org_id = p_org_id;
+  delete from public.environment_registrations where org_id = p_org_id;
+  delete from public.environment_daily_actives where org_id = p_org_id;
+  delete from public.environment_monthly_actives where org_id = p_org_id;
+  delete from public.workspace_registrations where org_id = p_org_id;
+  delete from public.workspace_monthly_actives where org_id = p_org_id;
+
+  -- Replayed in the order received, with today's workspace kinds (the events' kind fields are left out).
+  perform private.prepare_ingest_batch();
+  insert into pg_temp.ingest_batch (idx, event_type, occurred_at, day, client_id, org_id, subject, device_id, payload)
+  select (pg_catalog.row_number() over (order by e.received_at, e.occurred_at))::integer, e.event_type, e.occurred_at,
+    (e.occurred_at at time zone 'UTC')::date, e.client_id, e.org_id, e.subject, null,
+    e.payload - 'workspace_is_development' - 'workspace_is_public'
+  from public.usage_events as e
+  where e.org_id = p_org_id and e.event_type = 'workspace.activity';
+  perform private.ingest_workspace_activity();
+  delete from pg_temp.ingest_batch;
+end
+$$;
+comment on function private.rebuild_environment_activity(uuid) is
+  'Rebuilds an organization''s environment-activity registries, bitmaps and rollups from its raw events, with the workspaces'' current kinds. A repair tool.';
+
+revoke all on function private.day_bit(date), private.month_days(date, integer),
+  private.add_activity_changes(uuid, jsonb, jsonb, jsonb), private.add_workspace_changes(uuid, jsonb, jsonb),
+  private.domain_scopes(text), private.lock_environment_activity(uuid, boolean),
+  private.add_domain_history(uuid, text[]), private.set_workspace_kind(uuid, text, boolean, boolean),
+  private.ingest_workspace_activity(), public.put_workspace(uuid, text, text, boolean, boolean),
+  private.audience_statistics(uuid, public.activity_audience, date, date, text),
+  private.workspace_statistics(uuid, date, date, text),
+  public.environment_statistics(uuid, text, date, date, text), private.rebuild_environment_activity(uuid)
   from public, anon, authenticated;
-grant execute on function private.period_start(public.activity_period, date),
-  private.activity_actives(uuid, text, public.activity_kind, public.activity_period, date, date, text),
-  private.activity_registered(uuid, public.activity_kind, date, date, text)
+grant execute on function public.put_workspace(uuid, text, text, boolean, boolean),
+  public.environment_statistics(uuid, text, date, date, text)
   to authenticated, service_role;
+grant execute on function private.rebuild_environment_activity(uuid) to service_role;

@@ -232,6 +232,23 @@ $$;
 comment on function private.add_monthly_changes(jsonb) is
   'Adds daily MAU / storage changes ([{app_id, day, mau_change, storage_change}]) to their months in app_monthly_changes.';
 
+-- The batch table lives as long as the (pooled) session and empties at commit: no DDL per ingest.
+create function private.prepare_ingest_batch() returns void
+language plpgsql
+set search_path = ''
+set client_min_messages = warning
+as $$
+begin
+  create temporary table if not exists pg_temp.ingest_batch (
+    idx integer, event_type text, occurred_at timestamptz, day date, client_id text, org_id uuid, subject text,
+    device_id text, payload jsonb
+  ) on commit delete rows;
+  delete from pg_temp.ingest_batch;
+end
+$$;
+comment on function private.prepare_ingest_batch() is
+  'Creates (once per session) and empties the temporary table a batch of events is validated and counted from.';
+
 -- security definer: the rollups, registries and raw events are not writable by API roles. It first checks, for
 -- every event, that the caller (auth.uid() through its key) has at least upload on the event's app or org, and
 -- rejects the whole batch otherwise.
@@ -265,12 +282,7 @@ begin
   order by app_id
   for key share;
 
-  -- The batch table lives as long as the (pooled) session and empties at commit: no DDL per ingest.
-  create temporary table if not exists pg_temp.ingest_batch (
-    idx integer, event_type text, occurred_at timestamptz, day date, client_id text, org_id uuid, subject text,
-    device_id text, payload jsonb
-  ) on commit delete rows;
-  delete from pg_temp.ingest_batch;
+  perform private.prepare_ingest_batch();
 
   -- Space and workspace events belong to the org given, or to the single org the key is limited to.
   if event_org is null and pg_catalog.jsonb_array_length(key_orgs) = 1 then
@@ -589,7 +601,7 @@ comment on function private.repair_mau(text) is
 -- ---------------------------------------------------------------------------------------------------------------
 -- Grants
 
-revoke all on function private.track_bundle_storage(), private.delete_app_devices(),
+revoke all on function private.track_bundle_storage(), private.delete_app_devices(), private.prepare_ingest_batch(),
   private.ensure_usage_event_partition(date), private.add_monthly_changes(jsonb), public.ingest_events(jsonb, uuid),
   private.recompute_mau(text, date, date), private.repair_mau(text)
   from public, anon, authenticated;

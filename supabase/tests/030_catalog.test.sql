@@ -60,12 +60,14 @@ $$, array[
   'private.has_app_right',                -- tenancy.sql
   'private.keep_last_super_admin',        -- tenancy.sql
   'private.track_bundle_storage',         -- metering.sql
+  'public.environment_statistics',        -- environment_activity.sql
   'public.ingest_events',                 -- metering.sql
   'public.org_create',                    -- tenancy.sql
   'public.org_member_accept',             -- tenancy.sql
   'public.org_member_delete',             -- tenancy.sql
   'public.org_member_invite',             -- tenancy.sql
   'public.org_members',                   -- tenancy.sql
+  'public.put_workspace',                 -- environment_activity.sql
   'public.statistics_app',                -- statistics.sql
   'public.statistics_org',                -- statistics.sql
   'public.statistics_user'                -- statistics.sql

@@ -146,35 +146,45 @@ select subject as workspace_id, payload ->> 'user_id' as user_id, payload ->> 'k
 from raw_events where event_type = 'workspace.activity';
 
 select results_eq(
-  format($$select period_start, actives from private.activity_actives(%L, '', 'user', 'day', %L::date - 3, %L::date + 41)$$,
-    :'org', :'base', :'base'),
-  format($$select d::date, (select count(distinct user_id) from raw_activity where kind = 'user' and day = d::date)
+  format($$select d::date, coalesce(a.actives, 0) from generate_series(%L::date - 3, %L::date + 41, interval '1 day') as d
+    left join public.environment_daily_actives as a
+      on a.org_id = %L and a.audience = 'users' and a.org_domain = '' and a.day = d::date order by d$$,
+    :'base', :'base', :'org'),
+  format($$select d::date, (select count(distinct user_id) from raw_activity where kind = 'user' and day = d::date)::integer
     from generate_series(%L::date - 3, %L::date + 41, interval '1 day') as d$$, :'base', :'base'),
   'daily active users equal the raw distinct users of each day'
 );
 select results_eq(
-  format($$select period_start, actives from private.activity_actives(%L, 'w1', 'user', 'week', %L::date - 3, %L::date + 41)$$,
-    :'org', :'base', :'base'),
-  format($$select w::date, (select count(distinct user_id) from raw_activity where workspace_id = 'w1' and kind = 'user'
-      and date_trunc('week', day) = w)
-    from generate_series(date_trunc('week', %L::date - 3), %L::date + 41, interval '1 week') as w$$, :'base', :'base'),
-  'weekly active users of a workspace equal the raw distinct users of each ISO week'
+  format($$select m::date, coalesce(a.actives, 0), coalesce(a.logins, 0)
+    from generate_series(date_trunc('month', %L::date - 3), %L::date + 41, interval '1 month') as m
+    left join public.workspace_monthly_actives as a
+      on a.org_id = %L and a.workspace_id = 'w1' and a.org_domain = '' and a.month = m::date order by m$$,
+    :'base', :'base', :'org'),
+  format($$select m::date,
+      (select count(distinct user_id) from raw_activity where workspace_id = 'w1' and date_trunc('month', day) = m)::integer,
+      (select count(distinct (user_id, day)) from raw_activity where workspace_id = 'w1' and date_trunc('month', day) = m)::integer
+    from generate_series(date_trunc('month', %L::date - 3), %L::date + 41, interval '1 month') as m$$, :'base', :'base'),
+  'monthly active users and daily logins of a workspace (both kinds) equal the raw ones of each month'
 );
 select results_eq(
-  format($$select period_start, actives from private.activity_actives(%L, '', 'developer', 'month', %L::date - 3, %L::date + 41, 'acme.com')$$,
-    :'org', :'base', :'base'),
+  format($$select m::date, coalesce(a.actives, 0)
+    from generate_series(date_trunc('month', %L::date - 3), %L::date + 41, interval '1 month') as m
+    left join public.environment_monthly_actives as a
+      on a.org_id = %L and a.audience = 'developers' and a.org_domain = 'acme.com' and a.month = m::date order by m$$,
+    :'base', :'base', :'org'),
   format($$select m::date, (select count(distinct user_id) from raw_activity where kind = 'developer'
-      and date_trunc('month', day) = m)
+      and date_trunc('month', day) = m)::integer
     from generate_series(date_trunc('month', %L::date - 3), %L::date + 41, interval '1 month') as m$$, :'base', :'base'),
   'monthly active developers (one domain) equal the raw distinct developers of each calendar month'
 );
 select results_eq(
-  format($$select day, registered from private.activity_registered(%L, 'user', %L::date - 3, %L::date + 41)$$,
-    :'org', :'base', :'base'),
-  format($$select d::date, (select count(*) from (select user_id from raw_activity where kind = 'user'
-      group by user_id having min(day) <= d::date) as seen)
+  format($$select d::date, (select coalesce(sum(registered), 0) from public.environment_registrations
+      where org_id = %L and audience = 'users' and org_domain = '' and day <= d::date)::integer
+    from generate_series(%L::date - 3, %L::date + 41, interval '1 day') as d$$, :'org', :'base', :'base'),
+  format($$select d::date, (select count(*) from (select user_id from raw_activity
+      group by user_id having min(day) <= d::date) as seen)::integer
     from generate_series(%L::date - 3, %L::date + 41, interval '1 day') as d$$, :'base', :'base'),
-  'registered users as of each day equal the users first seen on or before it'
+  'registered users (developers included) as of each day equal the users first seen on or before it'
 );
 
 select * from finish();

@@ -42,7 +42,8 @@ export const authenticate = createMiddleware<AuthEnv>(async (c, next) => {
     claims = looksLikeJwt(credential) ? await userJwtClaims(credential) : await resolveKey(credential);
     if (claims) break;
   }
-  if (!claims) throw new ApiError(401, "Invalid API key");
+  // A wrong key or token has thrown already: what is left is no credential, or only the project's anon token.
+  if (!claims) throw new ApiError(401, "Invalid API key", undefined, { reason: "no_credentials" });
   c.set("claims", claims);
   await next();
 });

@@ -5,14 +5,49 @@ import { ZodError } from "zod";
 
 /** An error meant for the client: its message is safe to show and names what was wrong. */
 export class ApiError extends Error {
-  constructor(readonly status: ContentfulStatusCode, message: string, readonly errors?: unknown[]) {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    readonly errors?: unknown[],
+    readonly about: {
+      /** Why authentication failed, for surfaces whose texts tell a missing credential from a wrong one. */
+      reason?: "no_credentials";
+      /** The input field at fault, for surfaces that list problems per field. */
+      field?: string;
+    } = {},
+  ) {
     super(message);
   }
 }
 
-/** The app platform's documented error body; `errors` lists per-item problems (e.g. `{index, error}` of a batch). */
-export function errorResponse(c: Context, status: ContentfulStatusCode, message: string, errors?: unknown[]) {
-  return c.json(errors ? { error: message, status: "KO", errors } : { error: message, status: "KO" }, status);
+/** A failure as every surface sees it before its own shape is applied. */
+export interface Problem {
+  status: ContentfulStatusCode;
+  message: string;
+  /** Per-item problems, e.g. `{index, error}` of a batch. */
+  errors?: unknown[];
+  reason?: ApiError["about"]["reason"];
+  field?: string;
+  /** The validation failure itself, for shapes that list problems per field. */
+  validation?: ZodError;
+}
+
+/** How one surface writes its errors: the body for a problem (the status stays the problem's). */
+export interface ErrorShape {
+  body(problem: Problem): unknown;
+  /** The shapes in a sentence each, for the OpenAPI document. */
+  described: { invalid: string; other: string };
+}
+
+/** The app platform's documented error body `{error, status: "KO"}`, with `errors` for per-item problems. */
+export const appPlatformErrors: ErrorShape = {
+  body: ({ message, errors }) => errors ? { error: message, status: "KO", errors } : { error: message, status: "KO" },
+  described: { invalid: 'Invalid input: `{error, status: "KO"}`', other: '`{error, status: "KO"}`' },
+};
+
+/** A response in the surface's error shape. */
+export function errorResponse(c: Context, problem: Problem, shape: ErrorShape = appPlatformErrors) {
+  return c.json(shape.body(problem) as Record<string, unknown>, problem.status);
 }
 
 // Standard SQLSTATEs that describe bad input or a conflict rather than a server fault.
@@ -100,17 +135,24 @@ export function formatZodError(error: ZodError): string {
   return [...new Set(messages)].join("; ");
 }
 
-/** Hono onError: every failure leaves as the documented error shape; only unknown faults are 500 (and logged). */
-export function handleError(error: Error, c: Context) {
-  if (error instanceof ApiError) return errorResponse(c, error.status, error.message, error.errors);
-  if (error instanceof ZodError) return errorResponse(c, 400, formatZodError(error));
-  if (error instanceof HTTPException) return errorResponse(c, error.status as ContentfulStatusCode, error.message);
+/** What went wrong, as a problem any surface can shape; only unknown faults are 500 (and logged). */
+export function problemFrom(error: Error): Problem {
+  if (error instanceof ApiError) {
+    return { status: error.status, message: error.message, errors: error.errors, ...error.about };
+  }
+  if (error instanceof ZodError) return { status: 400, message: formatZodError(error), validation: error };
+  if (error instanceof HTTPException) return { status: error.status as ContentfulStatusCode, message: error.message };
   if (isPostgresError(error)) {
     const mapped = fromPostgresError(error);
-    if (mapped) return errorResponse(c, mapped.status, mapped.message, mapped.errors);
+    if (mapped) return mapped;
     console.error(`database error ${error.code}: ${error.message}`);
   } else {
     console.error(error);
   }
-  return errorResponse(c, 500, "Internal server error");
+  return { status: 500, message: "Internal server error" };
+}
+
+/** Hono onError for a surface: every failure leaves in its error shape. */
+export function errorHandler(shape: ErrorShape = appPlatformErrors) {
+  return (error: Error, c: Context) => errorResponse(c, problemFrom(error), shape);
 }

@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { authenticate, type AuthEnv } from "./auth.ts";
-import { ApiError, errorResponse, handleError } from "./errors.ts";
+import { ApiError, appPlatformErrors, errorHandler, errorResponse, type ErrorShape } from "./errors.ts";
 import { declaredValues, nulCharacterPaths, refuseNulCharacters } from "./request-input.ts";
 
 export type FunctionApp = OpenAPIHono<AuthEnv>;
@@ -11,18 +11,23 @@ export type RequestContext = Context<AuthEnv>;
 type Method = "get" | "post" | "put" | "delete";
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const errorShapes = new WeakMap<FunctionApp, ErrorShape>();
 
 /**
  * The Hono app of one edge function: basePath = the function name (hosted Supabase hands the function paths
  * that start with it), errors in the documented shape, a body size limit, its OpenAPI document at
  * /<function>/openapi.json (public), and API key authentication for everything else.
  */
-export function createFunctionApp(name: string, options: { maxBodyBytes?: number } = {}): FunctionApp {
+export function createFunctionApp(
+  name: string,
+  options: { maxBodyBytes?: number; errorShape?: ErrorShape } = {},
+): FunctionApp {
   const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const shape = options.errorShape ?? appPlatformErrors;
   // strict: false, so that the documented trailing slashes (/statistics/app/:app_id/) match too.
   const app = new OpenAPIHono<AuthEnv>({ strict: false }).basePath(`/${name}`);
-  app.onError(handleError);
-  app.notFound((c) => errorResponse(c, 404, "Not found"));
+  app.onError(errorHandler(shape));
+  app.notFound((c) => errorResponse(c, { status: 404, message: "Not found" }, shape));
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "apiKey",
     in: "header",
@@ -35,9 +40,13 @@ export function createFunctionApp(name: string, options: { maxBodyBytes?: number
   });
   app.use(
     "*",
-    bodyLimit({ maxSize, onError: (c) => errorResponse(c, 413, `Request body exceeds ${maxSize} bytes`) }),
+    bodyLimit({
+      maxSize,
+      onError: (c) => errorResponse(c, { status: 413, message: `Request body exceeds ${maxSize} bytes` }, shape),
+    }),
   );
   app.use("*", authenticate);
+  errorShapes.set(app, shape);
   return app;
 }
 
@@ -87,6 +96,7 @@ export function endpoint<Input extends z.ZodObject>(
   const params = pathParams.length ? shapeOf(true) : undefined;
   const rest = pathParams.length ? shapeOf(false) : spec.input;
   const inQuery = spec.method === "get" || spec.method === "delete";
+  const shape = errorShapes.get(app) ?? appPlatformErrors;
   app.openAPIRegistry.registerPath({
     method: spec.method,
     path: spec.path.replaceAll(/:(\w+)/g, "{$1}"),
@@ -98,10 +108,10 @@ export function endpoint<Input extends z.ZodObject>(
     },
     responses: {
       200: { description: "Success" },
-      400: { description: 'Invalid input: `{error, status: "KO"}`' },
-      401: { description: "Missing, unknown or expired key" },
-      403: { description: "Not allowed" },
-      404: { description: "Not found or not visible" },
+      400: { description: shape.described.invalid },
+      401: { description: `Missing, unknown or expired key: ${shape.described.other}` },
+      403: { description: `Not allowed: ${shape.described.other}` },
+      404: { description: `Not found or not visible: ${shape.described.other}` },
     },
   });
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {

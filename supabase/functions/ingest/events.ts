@@ -53,6 +53,9 @@ export const usageEvent = z.discriminatedUnion("type", [
     kind: z.enum(["user", "developer"]),
     org_domain: z.string().max(253).regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: "must be a domain such as acme.com" })
       .optional(),
+    /** The workspace's kinds: the event that creates it sets them, a later event that carries one changes it. */
+    workspace_is_development: z.boolean().optional(),
+    workspace_is_public: z.boolean().optional(),
   }),
 ]);
 export type UsageEvent = z.infer<typeof usageEvent>;

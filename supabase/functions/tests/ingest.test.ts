@@ -180,11 +180,14 @@ test("space and workspace events need an org: the key's single org, or org_id", 
   });
   assert.equal(scoped.status, 200);
   const counts = await adminDb`
-    select workspace_id, period::text, org_domain, actives::int from public.activity_period_counts
-    where org_id = ${orgId} and period = 'day' order by workspace_id, org_domain`;
-  assert.deepEqual(counts.map((r) => [r.workspace_id, r.org_domain, r.actives]), [
-    ["", "", 1],
-    ["", "acme.com", 1],
+    select 'org' as scope, org_domain, actives from public.environment_daily_actives
+    where org_id = ${orgId} and audience = 'developers'
+    union all
+    select workspace_id, org_domain, actives from public.workspace_monthly_actives where org_id = ${orgId}
+    order by 1, 2`;
+  assert.deepEqual(counts.map((r) => [r.scope, r.org_domain, r.actives]), [
+    ["org", "", 1],
+    ["org", "acme.com", 1],
     ["w1", "", 1],
     ["w1", "acme.com", 1],
     ["w2", "", 1],

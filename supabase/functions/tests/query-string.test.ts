@@ -67,6 +67,8 @@ async function successfulCallOfEveryRoute(): Promise<Call[]> {
     { route: "GET /statistics/app/{app_id}", path: `statistics/app/${appId}?${dates}` },
     { route: "GET /statistics/org/{org_id}", path: `statistics/org/${orgId}?${dates}` },
     { route: "GET /statistics/user", path: `statistics/user?${dates}` },
+    { route: "PUT /api/workspaces/{workspace_id}", path: "api/workspaces/w1", body: { name: "First" } },
+    { route: "GET /api/statistics", path: `api/statistics/?stats_type=users&start=${day}&end=${day}` },
   ].map((call) => ({ ...call, credential: call.credential ?? key }));
 }
 

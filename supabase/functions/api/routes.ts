@@ -1,0 +1,55 @@
+import { ApiError } from "../_shared/errors.ts";
+import { callAs, type Claims } from "../_shared/db.ts";
+import { djangoRestErrors, REQUIRED } from "../_shared/drf-errors.ts";
+import { createFunctionApp, endpoint } from "../_shared/function-app.ts";
+import { audienceCsv, type Figures, workspacesCsv } from "./csv.ts";
+import { statisticsQuery, workspaceBody } from "./query.ts";
+
+const app = createFunctionApp("api", { errorShape: djangoRestErrors });
+
+/** The organization asked for, or the key's when it is limited to exactly one. */
+function organizationOf(claims: Claims, orgId: string | undefined): string {
+  const keyOrgs = Array.isArray(claims.key_orgs) ? claims.key_orgs as string[] : [];
+  const chosen = orgId ?? (keyOrgs.length === 1 ? keyOrgs[0] : undefined);
+  if (!chosen) throw new ApiError(400, REQUIRED, undefined, { field: "org_id" });
+  return chosen;
+}
+
+endpoint(app, {
+  method: "get",
+  path: "/statistics",
+  summary:
+    "Environment activity: users, developers or workspaces figures per day, ISO week and month (JSON or format=csv: `series,year,month,week,day,count`, for workspaces `series,year,month,day,workspace_id,count`)",
+  input: statisticsQuery,
+  handler: async ({ stats_type, start, end, org_domain, org_id, format }, c) => {
+    const wantsCsv = format === "csv" || (!format && c.req.header("accept")?.includes("text/csv"));
+    const text = await callAs<string>(c.var.claims, "public.environment_statistics", {
+      p_org_id: organizationOf(c.var.claims, org_id),
+      p_stats_type: stats_type,
+      p_start: start,
+      p_end: end,
+      p_org_domain: org_domain,
+    }, { asText: true });
+    if (!wantsCsv) return c.body(text, 200, { "content-type": "application/json" });
+    const [figures] = Object.values(JSON.parse(text) as Record<string, Figures>);
+    const csv = stats_type === "workspaces" ? workspacesCsv(figures) : audienceCsv(figures);
+    return c.body(csv, 200, { "content-type": "text/csv; charset=utf-8" });
+  },
+});
+
+endpoint(app, {
+  method: "put",
+  path: "/workspaces/:workspace_id",
+  summary: "Creates or updates a workspace: its name and whether it is a development or a public workspace",
+  input: workspaceBody,
+  handler: ({ workspace_id, org_id, name, is_development, is_public }, c) =>
+    callAs(c.var.claims, "public.put_workspace", {
+      p_org_id: organizationOf(c.var.claims, org_id),
+      p_workspace_id: workspace_id,
+      p_name: name,
+      p_is_development: is_development,
+      p_is_public: is_public,
+    }),
+});
+
+export default app;

@@ -1,0 +1,104 @@
+-- Environment activity over dates older than ingest accepts, written as raw events and counted by the rebuild
+-- (the same code as ingest): ISO week 53 of 2020 and week 1 of 2021, a leap day; then the rebuild against the
+-- incremental ingest, and who may read and change it.
+begin;
+select plan(19);
+
+select tests.create_user('activity_owner');
+select tests.create_user('activity_outsider');
+select tests.create_org('activity_owner', 'Activity org') as org \gset
+
+select private.ensure_usage_event_partition(day)
+from (select distinct day::date from (values ('2020-12-01'), ('2020-12-27'), ('2020-12-28'), ('2020-12-31'), ('2021-01-03'),
+  ('2021-01-04'), ('2021-01-10'), ('2021-01-11'), ('2024-02-28'), ('2024-02-29')) as d (day)) as days;
+insert into public.usage_events (org_id, event_type, occurred_at, subject, payload)
+select :'org', 'workspace.activity', (day::date + interval '12 hours') at time zone 'UTC', workspace_id,
+  jsonb_build_object('type', 'workspace.activity', 'workspace_id', workspace_id, 'user_id', user_id, 'kind', kind,
+    'org_domain', 'acme.com')
+from (values ('w1', 'c', 'user', '2020-12-01'), ('w1', 'a', 'user', '2020-12-27'), ('w1', 'a', 'user', '2020-12-28'),
+  ('w1', 'b', 'user', '2020-12-31'), ('w2', 'a', 'user', '2020-12-31'), ('w1', 'b', 'user', '2021-01-03'),
+  ('w1', 'c', 'developer', '2021-01-04'), ('w1', 'a', 'user', '2021-01-10'), ('w1', 'b', 'user', '2021-01-11'),
+  ('w1', 'e', 'user', '2024-02-28'), ('w1', 'd', 'user', '2024-02-29'), ('w2', 'd', 'developer', '2024-02-29'))
+  as e (workspace_id, user_id, kind, day);
+insert into public.workspaces (org_id, workspace_id) values (:'org', 'w1'), (:'org', 'w2');
+select private.rebuild_environment_activity(:'org');
+
+select tests.authenticate_as('activity_owner');
+create temporary table year_change on commit drop as
+select public.environment_statistics(:'org', 'users', '2020-12-28', '2021-01-10')::jsonb -> 'users' as users,
+  public.environment_statistics(:'org', 'developers', '2020-12-28', '2021-01-10')::jsonb -> 'developers' as developers,
+  public.environment_statistics(:'org', 'workspaces', '2020-12-28', '2021-01-10')::jsonb -> 'workspaces' as workspaces;
+
+select is((select users -> 'daily_active_users' -> 'per_week' from year_change),
+  '[{"year": 2020, "week": 53, "count": 4}, {"year": 2021, "week": 1, "count": 1}]'::jsonb,
+  'daily logins of ISO week 53 of 2020 (Monday 2020-12-28) and week 1 of 2021');
+select is((select users -> 'daily_active_users' -> 'per_month' from year_change),
+  '[{"year": 2020, "month": 12, "count": 5}, {"year": 2021, "month": 1, "count": 3}]'::jsonb,
+  'months the range cuts are reported whole (December 1st, January 11th)');
+select is((select users -> 'monthly_active_users' from year_change),
+  '[{"year": 2020, "month": 12, "count": 3}, {"year": 2021, "month": 1, "count": 2}]'::jsonb,
+  'monthly active users of both months');
+select is((select jsonb_agg(d -> 'count') from year_change, jsonb_array_elements(users -> 'daily_active_users' -> 'per_day') as d),
+  '[1, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]'::jsonb,
+  'daily active users of each day: one user in two workspaces counts once');
+select is((select jsonb_agg(d -> 'count') from year_change, jsonb_array_elements(users -> 'total_users') as d),
+  '[2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]'::jsonb,
+  'total users count every kind from their earliest event');
+select is((select jsonb_build_array(developers -> 'daily_active_developers' -> 'per_week',
+    developers -> 'monthly_active_developers', developers -> 'total_developers' -> -1) from year_change),
+  '[[{"year": 2020, "week": 53, "count": 0}, {"year": 2021, "week": 1, "count": 1}],
+    [{"year": 2020, "month": 12, "count": 0}, {"year": 2021, "month": 1, "count": 1}],
+    {"year": 2021, "month": 1, "day": 10, "count": 1}]'::jsonb,
+  'developers: their own logins, months and registrations');
+select is((select workspaces -> 'monthly_active_users' from year_change),
+  '[{"year": 2020, "month": 12, "w1": 3, "w2": 1}, {"year": 2021, "month": 1, "w1": 3, "w2": 0}]'::jsonb,
+  'monthly active users per workspace count both kinds, zero where none');
+select is((select workspaces -> 'daily_active_users' -> 'per_month' from year_change),
+  '[{"year": 2020, "month": 12, "w1": 4, "w2": 1}, {"year": 2021, "month": 1, "w1": 4, "w2": 0}]'::jsonb,
+  'daily logins per workspace and whole month');
+select is((select workspaces -> 'total_users' -> 0 from year_change),
+  '{"year": 2020, "month": 12, "day": 28, "w1": 2, "w2": 0}'::jsonb,
+  'users registered in each workspace as of the first day');
+
+select is((public.environment_statistics(:'org', 'users', '2024-02-28', '2024-03-01')::jsonb -> 'users' -> 'daily_active_users' -> 'per_day'),
+  '[{"year": 2024, "month": 2, "day": 28, "count": 1}, {"year": 2024, "month": 2, "day": 29, "count": 1},
+    {"year": 2024, "month": 3, "day": 1, "count": 0}]'::jsonb,
+  'the leap day is a day of its own');
+select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29', 'ACME.com')::jsonb
+    -> 'developers' -> 'daily_active_developers' -> 'per_day'),
+  '[{"year": 2024, "month": 2, "day": 29, "count": 1}]'::jsonb,
+  'a one-day range on the leap day, one domain (case-insensitive)');
+select is((public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces' -> 'total_users'),
+  '[{"year": 2024, "month": 2, "day": 29, "w1": 5, "w2": 2}]'::jsonb,
+  'workspace registrations as of the leap day');
+select throws_ok(format($$select public.environment_statistics(%L, 'users', '2024-01-01', '2025-01-01')$$, :'org'),
+  'PT400', null, 'a range of 367 days is refused');
+
+-- A development workspace leaves the users' figures, and comes back whole.
+select tests.clear_authentication();
+select private.set_workspace_kind(:'org', 'w2', true, null);
+select tests.authenticate_as('activity_owner');
+select is((public.environment_statistics(:'org', 'users', '2020-12-31', '2020-12-31')::jsonb -> 'users' -> 'daily_active_users' -> 'per_day' -> 0 -> 'count'),
+  '1'::jsonb, 'a user active that day only in the workspace made development leaves the day''s count');
+select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29')::jsonb -> 'developers' -> 'daily_active_developers' -> 'per_day' -> 0 -> 'count'),
+  '1'::jsonb, 'developers still count in a development workspace');
+select is((public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces' -> 'total_users'),
+  '[{"year": 2024, "month": 2, "day": 29, "w1": 5}]'::jsonb,
+  'a development workspace has no column');
+
+-- Who may read and change it.
+select tests.clear_authentication();
+select tests.authenticate_as('activity_outsider');
+select throws_ok(format($$select public.environment_statistics(%L, 'users', '2024-02-29', '2024-02-29')$$, :'org'),
+  'PT404', 'Not found.', 'an outsider does not see the organization');
+select tests.clear_authentication();
+select tests.authenticate_with_key('activity_owner', 'read', array[:'org']::uuid[]);
+select throws_ok(format($$select public.put_workspace(%L, 'w1', null, true)$$, :'org'),
+  'PT403', 'You do not have permission to perform this action.', 'a read key cannot change a workspace');
+select tests.clear_authentication();
+select tests.authenticate_as_anon();
+select throws_ok(format($$select public.environment_statistics(%L, 'users', '2024-02-29', '2024-02-29')$$, :'org'),
+  '42501', null, 'anon cannot call it');
+
+select * from finish();
+rollback;
