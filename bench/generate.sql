@@ -2,7 +2,7 @@
 -- 100 apps in two orgs of 50; 1,000,000 devices (500,000 in com.bench.big, ~5,051 in each other app); 10 device
 -- events per device over the 90 days ending yesterday: 10,000,000 raw events, the device registry (with each
 -- device's first active day) and its other activity days, stored MAU (rebuilt with private.repair_mau), daily
--- bandwidth and a few bundles per app.
+-- bandwidth and a few bundles per app. Then an organization's environment activity (see below).
 \set ON_ERROR_STOP on
 set client_min_messages = warning;
 set jit = off;
@@ -63,4 +63,31 @@ from bench_apps as a, generate_series(0, 3) as v;
 update public.app_versions set deleted = true, deleted_at = created_at + interval '30 days' where name = '1.1.0';
 
 drop table bench_events;
+
+-- Environment activity: org C with 50,000 users (one in ten also a developer, two email domains), 200 workspaces
+-- (10 development, 5 public), 5,000,000 workspace.activity events over the 400 days ending yesterday; each user
+-- registers on a day of their own and uses five workspaces. The rollups are built by the rebuild, which replays the
+-- raw events through the ingest's own code.
+insert into public.orgs (id, created_by, name, management_email) values
+  ('00000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-00000000b001', 'Bench org C', 'bench@tally.local');
+insert into public.org_users (org_id, user_id, user_right)
+values ('00000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-00000000b001', 'super_admin');
+insert into public.workspaces (org_id, workspace_id, name, is_development, is_public)
+select '00000000-0000-4000-8000-0000000000a3', 'ws-' || lpad(n::text, 3, '0'), 'Workspace ' || n, n <= 10, n between 11 and 15
+from generate_series(1, 200) as n;
+select private.ensure_usage_event_partition(current_date - d) from generate_series(1, 400) as d;
+insert into public.usage_events (org_id, event_type, occurred_at, subject, payload)
+select '00000000-0000-4000-8000-0000000000a3', 'workspace.activity',
+  (current_date - 400 + first_day + ((j * 104729 + u * 31) % (400 - first_day)))::timestamp at time zone 'UTC'
+    + make_interval(secs => (u * 13 + j * 977) % 86400),
+  workspace_id,
+  jsonb_build_object('type', 'workspace.activity', 'workspace_id', workspace_id, 'user_id', 'user-' || u,
+    'kind', case when u % 10 = 0 and j % 2 = 0 then 'developer' else 'user' end,
+    'org_domain', case when u % 2 = 0 then 'acme.com' else 'beta.io' end)
+from generate_series(1, 50000) as u,
+  lateral (select (u * 7919) % 400 as first_day) as registration,
+  generate_series(1, 100) as j,
+  lateral (select 'ws-' || lpad((1 + (u * 7 + (j % 5) * 41) % 200)::text, 3, '0') as workspace_id) as used;
+select private.rebuild_environment_activity('00000000-0000-4000-8000-0000000000a3');
+
 vacuum analyze;

@@ -1,12 +1,15 @@
 /**
  * npm run bench: the statistics and ingest paths at volume, as ratios to baselines measured in the same run.
  * 1. A throwaway database on the local PostgreSQL (or BENCH_DATABASE_URL's server) with the migrations and the
- *    deterministic workload of bench/generate.sql (10 million device events, 100 apps, 1 million devices).
+ *    deterministic workload of bench/generate.sql (10 million device events, 100 apps, 1 million devices; 5 million
+ *    workspace.activity events of 50,000 users in 200 workspaces).
  * 2. The functions served by `scripts/dev.ts` in a child process, called over HTTP.
- * 3. p50/p99 of a 90-day /statistics/app (the 500k-device app) and /statistics/org (50 apps) against a trivial
- *    authenticated endpoint; HTTP ingest throughput (batches of 1000, one and four in flight) against a plain
- *    multi-row INSERT of the same events into an indexed table from the same client, at the same concurrency, in
- *    alternating rounds of 20 batches: the ratio reported is the median of the rounds' ratios.
+ * 3. p50/p99 of a 90-day /statistics/app (the 500k-device app) and /statistics/org (50 apps), and of a 366-day
+ *    /api/statistics/ of each stats_type (with and without org_domain) over 5 million workspace.activity events,
+ *    against a trivial authenticated endpoint; HTTP ingest throughput (batches of 1000 device.activity and
+ *    workspace.activity events, one and four in flight) against a plain multi-row INSERT of the same events into an
+ *    indexed table from the same client, at the same concurrency, in alternating rounds of 20 batches: the ratio
+ *    reported is the median of the rounds' ratios.
  * Prints a table and writes bench/results/latest.json. BENCH_KEEP=1 keeps the database; BENCH_REUSE=1 then measures
  * again on the kept database without regenerating it (after migrations were added, not edited).
  */
@@ -98,17 +101,41 @@ async function latency(path: string) {
 
 // New devices of each measurement (a kept database may be measured again).
 const runId = Date.now().toString(36);
-type Batch = { type: string; app_id: string; device_id: string; timestamp: string }[];
+/** A batch of events, and the org its body names (space and workspace events need one). */
+type Batch = { events: Record<string, unknown>[]; org_id?: string };
+const ENVIRONMENT_ORG = "00000000-0000-4000-8000-0000000000a3";
 
-function ingestBatches(tag: string, count = INGEST_BATCHES): Batch[] {
+function deviceBatches(tag: string, count = INGEST_BATCHES): Batch[] {
   const now = Date.now();
-  return Array.from({ length: count }, (_, batch) =>
-    Array.from({ length: 1000 }, (_, i) => ({
+  return Array.from({ length: count }, (_, batch) => ({
+    events: Array.from({ length: 1000 }, (_, i) => ({
       type: "device.activity",
       app_id: `com.bench.app${String(1 + ((batch * 1000 + i) % 49)).padStart(2, "0")}`,
       device_id: `fresh-${runId}-${tag}-${batch}-${i}`,
       timestamp: new Date(now - ((batch * 1000 + i) % 3_600_000)).toISOString(),
-    })));
+    })),
+  }));
+}
+
+/** Returning users of org C active today, each in one of their five workspaces (as bench/generate.sql has them). */
+function activityBatches(tag: string, count = INGEST_BATCHES): Batch[] {
+  const now = Date.now();
+  const offset = [...tag].reduce((sum, char) => sum + char.charCodeAt(0), 0);
+  return Array.from({ length: count }, (_, batch) => ({
+    org_id: ENVIRONMENT_ORG,
+    events: Array.from({ length: 1000 }, (_, i) => {
+      const user = 1 + (((batch * 1000 + i) * 7919 + offset * 104729) % 50_000);
+      const workspace = 1 + ((user * 7 + (i % 5) * 41) % 200);
+      return {
+        type: "workspace.activity",
+        workspace_id: `ws-${String(workspace).padStart(3, "0")}`,
+        user_id: `user-${user}`,
+        kind: user % 10 === 0 && i % 2 === 0 ? "developer" : "user",
+        org_domain: user % 2 === 0 ? "acme.com" : "beta.io",
+        timestamp: new Date(now - ((batch * 1000 + i) % 600_000)).toISOString(),
+      };
+    }),
+  }));
 }
 
 /** Events per second of sending every batch, `inFlight` at a time. */
@@ -122,11 +149,11 @@ async function eventsPerSecond(batches: Batch[], inFlight: number, send: (batch:
 }
 
 function ingestRate(batches: Batch[], inFlight: number) {
-  return eventsPerSecond(batches, inFlight, async (events) => {
+  return eventsPerSecond(batches, inFlight, async (batch) => {
     const reply = await fetch(`${base}/ingest`, {
       method: "POST",
       headers: { authorization: BENCH_KEY, "content-type": "application/json" },
-      body: JSON.stringify({ events }),
+      body: JSON.stringify(batch),
     });
     await reply.arrayBuffer();
     if (!reply.ok) throw new Error(`ingest: ${reply.status}`);
@@ -137,36 +164,34 @@ async function plainInsertRate(batches: Batch[], inFlight: number) {
   const sql = postgres(databaseUrl, { max: inFlight, onnotice: () => {} });
   await sql`create table if not exists bench_plain_events (app_id text, device_id text, occurred_at timestamptz)`;
   await sql`create index if not exists bench_plain_events_idx on bench_plain_events (app_id, occurred_at)`;
-  const rate = await eventsPerSecond(batches, inFlight, async (events) => {
-    const rows = events.map((e) => ({ app_id: e.app_id, device_id: e.device_id, occurred_at: e.timestamp }));
+  const rate = await eventsPerSecond(batches, inFlight, async ({ events }) => {
+    // The subject and the actor of each event, indexed as the rollups' keys would be.
+    const rows = events.map((e) => ({
+      app_id: String(e.app_id ?? e.workspace_id),
+      device_id: String(e.device_id ?? e.user_id),
+      occurred_at: String(e.timestamp),
+    }));
     await sql`insert into bench_plain_events ${sql(rows)}`;
   });
   await sql.end();
   return rate;
 }
 
-if (Deno.env.get("BENCH_REUSE")) await prepareDatabase(databaseUrl, { seed: false });
-else await createWorkload();
-const server = await startServer();
-try {
-  const today = new Date();
-  const to = today.toISOString().slice(0, 10);
-  const from = new Date(today.getTime() - 90 * 86_400_000).toISOString().slice(0, 10);
-  const trivial = await latency("app?app_id=com.bench.big");
-  const app = await latency(`statistics/app/com.bench.big?from=${from}&to=${to}`);
-  const org = await latency(`statistics/org/00000000-0000-4000-8000-0000000000a1?from=${from}&to=${to}`);
-  const ingestModes = [];
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** HTTP ingest against the plain INSERT of the same events, one and four batches in flight. */
+async function measureIngest(events: string, makeBatches: (tag: string, count?: number) => Batch[]) {
+  const modes = [];
   for (const inFlight of [1, 4]) {
     // Both paths run a few batches first, so each pooled connection has planned its statements.
-    const warmUp = ingestBatches(`w${inFlight}`, INGEST_WARM_UP_BATCHES);
+    const warmUp = makeBatches(`w${inFlight}`, INGEST_WARM_UP_BATCHES);
     await plainInsertRate(warmUp, inFlight);
     await ingestRate(warmUp, inFlight);
     // Rounds alternate which path goes first, and each round's ratio compares two measurements taken seconds
     // apart: the machine's speed drifts between runs and even within one.
     const rounds = [];
     for (let round = 0; round < INGEST_ROUNDS; round++) {
-      const batches = ingestBatches(`f${inFlight}r${round}`);
+      const batches = makeBatches(`f${inFlight}r${round}`);
       let plain = 0, http = 0;
       if (round % 2 === 0) {
         plain = await plainInsertRate(batches, inFlight);
@@ -177,7 +202,8 @@ try {
       }
       rounds.push({ plain, http, ratio: http / plain });
     }
-    ingestModes.push({
+    modes.push({
+      events,
       batches_in_flight: inFlight,
       http: Math.round(median(rounds.map((r) => r.http))),
       plain: Math.round(median(rounds.map((r) => r.plain))),
@@ -185,22 +211,68 @@ try {
       round_ratios: rounds.map((r) => Number(r.ratio.toFixed(2))),
     });
   }
+  return modes;
+}
+
+if (Deno.env.get("BENCH_REUSE")) await prepareDatabase(databaseUrl, { seed: false });
+else await createWorkload();
+const server = await startServer();
+try {
+  const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  const to = day(0);
+  const from = day(90);
+  const trivial = await latency("app?app_id=com.bench.big");
+  const app = await latency(`statistics/app/com.bench.big?from=${from}&to=${to}`);
+  const org = await latency(`statistics/org/00000000-0000-4000-8000-0000000000a1?from=${from}&to=${to}`);
+  const activity: Record<string, { p50: number; p99: number }> = {};
+  for (const statsType of ["users", "developers", "workspaces"]) {
+    for (const domain of ["", "acme.com"]) {
+      const query = `stats_type=${statsType}&start=${day(365)}&end=${to}&org_id=${ENVIRONMENT_ORG}` +
+        (domain ? `&org_domain=${domain}` : "");
+      activity[`${statsType}${domain ? " org_domain" : ""}`] = await latency(`api/statistics/?${query}`);
+    }
+  }
+  const ingestModes = [
+    ...await measureIngest("device.activity, new devices", deviceBatches),
+    ...await measureIngest("workspace.activity, returning users", activityBatches),
+  ];
 
   const ratio = (value: number, baseline: number) => Number((value / baseline).toFixed(2));
+  const ratios = (measured: { p50: number; p99: number }) => ({
+    p50: ratio(measured.p50, trivial.p50),
+    p99: ratio(measured.p99, trivial.p99),
+  });
   const results = {
     measured_at: new Date().toISOString(),
-    workload: { device_events: 10_000_000, apps: 100, devices: 1_000_000, big_app_devices: 500_000, days: 90 },
+    workload: {
+      device_events: 10_000_000,
+      apps: 100,
+      devices: 1_000_000,
+      big_app_devices: 500_000,
+      days: 90,
+      workspace_activity_events: 5_000_000,
+      environment_users: 50_000,
+      workspaces: 200,
+      activity_days: 400,
+    },
     requests_per_endpoint: REQUESTS,
     latency_ms: {
       trivial: trivial,
       statistics_app_90d: app,
       statistics_org_50_apps_90d: org,
+      ...Object.fromEntries(
+        Object.entries(activity).map(([name, measured]) => [`api_statistics_366d ${name}`, measured]),
+      ),
     },
     latency_ratio_to_trivial: {
-      statistics_app_90d: { p50: ratio(app.p50, trivial.p50), p99: ratio(app.p99, trivial.p99) },
-      statistics_org_50_apps_90d: { p50: ratio(org.p50, trivial.p50), p99: ratio(org.p99, trivial.p99) },
+      statistics_app_90d: ratios(app),
+      statistics_org_50_apps_90d: ratios(org),
+      ...Object.fromEntries(
+        Object.entries(activity).map(([name, measured]) => [`api_statistics_366d ${name}`, ratios(measured)]),
+      ),
     },
     ingest_events_per_second: ingestModes.map((mode) => ({
+      events: mode.events,
       batches_in_flight: mode.batches_in_flight,
       http_batches_of_1000: mode.http,
       plain_multi_row_insert: mode.plain,
@@ -208,7 +280,7 @@ try {
       rounds: INGEST_ROUNDS,
       round_ratios: mode.round_ratios,
     })),
-    goals: { statistics_ratio_below: 5, ingest_ratio_at_least: 0.33 },
+    goals: { statistics_ratio_below: 5, api_statistics_ratio_below: 3, ingest_ratio_at_least: 0.33 },
   };
   const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   const latencyRow = (name: string, measured: { p50: number; p99: number }) =>
@@ -226,6 +298,7 @@ try {
     latencyRow("trivial (GET /app?app_id=...)", trivial),
     latencyRow("/statistics/app 90 days, 500k devices", app),
     latencyRow("/statistics/org 90 days, 50 apps", org),
+    ...Object.entries(activity).map(([name, measured]) => latencyRow(`/api/statistics/ 366 days, ${name}`, measured)),
     "",
     row([
       "ingest, batches of 1000",
@@ -237,7 +310,7 @@ try {
     ]),
     row(["---", "---", "---", "---", "---", "---"]),
     ...ingestModes.map((mode) =>
-      row(["", mode.batches_in_flight, mode.http, mode.plain, mode.ratio, mode.round_ratios.join(" ")])
+      row([mode.events, mode.batches_in_flight, mode.http, mode.plain, mode.ratio, mode.round_ratios.join(" ")])
     ),
     "",
   ].join("\n"));

@@ -249,22 +249,6 @@ grant update (name) on public.workspaces to authenticated;
 -- ---------------------------------------------------------------------------------------------------------------
 -- Adding to the rollups
 
-create function private.day_bit(p_day date) returns integer
-language sql immutable
-set search_path = ''
-as $$
-  select 1 << (extract(day from p_day)::integer - 1)
-$$;
-comment on function private.day_bit(date) is 'The bit of p_day in its month''s day bitmap.';
-
-create function private.month_days(p_month date, p_days integer) returns setof date
-language sql immutable
-set search_path = ''
-as $$
-  select p_month + n from pg_catalog.generate_series(0, 30) as n where p_days & (1 << n) <> 0
-$$;
-comment on function private.month_days(date, integer) is 'The days a month''s day bitmap holds.';
-
 -- The changes below are lists of (scope, org_domain, day or month, amount); '' is the all-domains total, so each
 -- change of a user with a domain is written twice.
 create function private.add_activity_changes(p_org_id uuid, p_registrations jsonb, p_daily jsonb, p_monthly jsonb)
@@ -327,15 +311,6 @@ comment on function private.add_workspace_changes(uuid, jsonb, jsonb) is
 -- Ingest
 
 
-create function private.domain_scopes(p_org_domain text) returns setof text
-language sql immutable
-set search_path = ''
-as $$
-  select '' union all select p_org_domain where p_org_domain <> ''
-$$;
-comment on function private.domain_scopes(text) is
-  'The org_domain values a user''s change is written under: '''' (every domain) and their own, when known.';
-
 -- Ingests of one organization's environment activity share this lock; a change of a workspace's kind takes it alone,
 -- so that its recount sees every committed day and no ingest counts under the old kind meanwhile.
 create function private.lock_environment_activity(p_org_id uuid, p_exclusive boolean) returns void
@@ -388,8 +363,9 @@ begin
   )
   select
     (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
-        'org_domain', a.org_domain, 'day', day, 'amount', 1)), '[]')
-      from audiences as a, private.month_days(a.month, a.days) as day),
+        'org_domain', a.org_domain, 'day', bit.day, 'amount', 1)), '[]')
+      from audiences as a, pg_catalog.generate_series(0, 30) as n,
+        lateral (select a.month + n as day where a.days & (1 << n) <> 0) as bit),
     (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
         'org_domain', a.org_domain, 'month', a.month, 'amount', 1)), '[]')
       from audiences as a)
@@ -456,14 +432,16 @@ begin
   )
   select pg_catalog.jsonb_build_object(
     'daily', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', c.audience,
-        'org_domain', d.org_domain, 'day', day, 'amount', change.amount)), '[]')
-      from compared as c, private.domain_scopes(c.org_domain) as d (org_domain),
-        lateral (select day, 1 as amount from private.month_days(c.month, c.new_days & ~c.old_days) as day
-          union all select day, -1 from private.month_days(c.month, c.old_days & ~c.new_days) as day) as change),
+        'org_domain', d.org_domain, 'day', change.day, 'amount', change.amount)), '[]')
+      from compared as c, lateral (values (''), (nullif(c.org_domain, ''))) as d (org_domain),
+        pg_catalog.generate_series(0, 30) as n,
+        lateral (select c.month + n as day, case when c.new_days & (1 << n) <> 0 then 1 else -1 end as amount
+          where (c.new_days # c.old_days) & (1 << n) <> 0) as change
+      where d.org_domain is not null),
     'monthly', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', c.audience,
         'org_domain', d.org_domain, 'month', c.month, 'amount', case when c.old_days = 0 then 1 else -1 end)), '[]')
-      from compared as c, private.domain_scopes(c.org_domain) as d (org_domain)
-      where c.old_days = 0 or c.new_days = 0)
+      from compared as c, lateral (values (''), (nullif(c.org_domain, ''))) as d (org_domain)
+      where (c.old_days = 0 or c.new_days = 0) and d.org_domain is not null)
   ) into changes;
   perform private.add_activity_changes(p_org_id, '[]', changes -> 'daily', changes -> 'monthly');
 end
@@ -472,7 +450,8 @@ comment on function private.set_workspace_kind(uuid, text, boolean, boolean) is
   'Changes a workspace''s kinds (null leaves one as is) and recounts the organization-wide figures of its whole history.';
 
 -- Called by ingest_events only (it reads that function's temporary batch table, whose workspace events all belong
--- to one organization); not granted to API roles.
+-- to one organization); not granted to API roles. The hot path inlines its expressions: a function with its own
+-- search_path cannot be inlined, and per-row calls would dominate a batch.
 create function private.ingest_workspace_activity() returns void
 language plpgsql
 set search_path = ''
@@ -491,20 +470,34 @@ begin
     return;
   end if;
 
+  -- The batch's activity with its fields typed once.
+  -- Created once per session (checking the catalog costs less than CREATE ... IF NOT EXISTS); emptied at commit.
+  if pg_catalog.to_regclass('pg_temp.activity_batch') is null then
+    create temporary table activity_batch (
+      idx integer, workspace_id text, user_id text, kind public.activity_kind, day date, month date, day_bit integer,
+      org_domain text, is_development boolean, is_public boolean
+    ) on commit delete rows;
+    create temporary table batch_workspaces (
+      workspace_id text primary key, is_development boolean, is_public boolean
+    ) on commit delete rows;
+  end if;
+  delete from pg_temp.activity_batch;
+  delete from pg_temp.batch_workspaces;
+  insert into pg_temp.activity_batch
+  select idx, subject, payload ->> 'user_id', (payload ->> 'kind')::public.activity_kind, day,
+    pg_catalog.date_trunc('month', day::timestamp)::date, 1 << (extract(day from day)::integer - 1),
+    pg_catalog.lower(payload ->> 'org_domain'), (payload ->> 'workspace_is_development')::boolean,
+    (payload ->> 'workspace_is_public')::boolean
+  from pg_temp.ingest_batch where event_type = 'workspace.activity';
+
   -- 1. Workspaces: created by their first event with the kinds it gives; an event carrying a kind changes it (the
   -- batch's last one wins), which recounts that workspace's history under the exclusive lock.
-  create temporary table if not exists pg_temp.batch_workspaces (
-    workspace_id text primary key, is_development boolean, is_public boolean
-  ) on commit delete rows;
-  delete from pg_temp.batch_workspaces;
   insert into pg_temp.batch_workspaces
-  select subject,
-    (pg_catalog.array_agg((payload ->> 'workspace_is_development')::boolean order by idx desc)
-      filter (where payload ? 'workspace_is_development'))[1],
-    (pg_catalog.array_agg((payload ->> 'workspace_is_public')::boolean order by idx desc)
-      filter (where payload ? 'workspace_is_public'))[1]
-  from pg_temp.ingest_batch where event_type = 'workspace.activity'
-  group by subject;
+  select workspace_id,
+    (pg_catalog.array_agg(is_development order by idx desc) filter (where is_development is not null))[1],
+    (pg_catalog.array_agg(is_public order by idx desc) filter (where is_public is not null))[1]
+  from pg_temp.activity_batch
+  group by workspace_id;
 
   kinds_change := exists (
     select 1 from pg_temp.batch_workspaces as b
@@ -531,19 +524,26 @@ begin
   end loop;
 
   -- 2. The user registry: the earliest days move earlier on a backfill; the first domain received sticks. Each
-  -- changed user's old registrations leave and the new ones arrive.
+  -- changed user's old registrations leave and the new ones arrive. A user with a known domain whom the batch
+  -- changes nothing of is not written (nor locked): registrations only ever move earlier, and a known domain never
+  -- changes. A user without one is locked, so that a batch giving their domain waits for, or is waited for by,
+  -- every other batch of theirs, and the domain's history misses none of their days.
   with batch_users as (
-    select payload ->> 'user_id' as user_id, min(day) as first_seen,
-      min(day) filter (where payload ->> 'kind' = 'developer') as first_seen_as_developer,
-      pg_catalog.lower((pg_catalog.array_agg(payload ->> 'org_domain' order by idx)
-        filter (where payload ? 'org_domain'))[1]) as org_domain
-    from pg_temp.ingest_batch where event_type = 'workspace.activity'
-    group by 1
+    select b.user_id, min(b.day) as first_seen, min(b.day) filter (where b.kind = 'developer') as first_seen_as_developer,
+      (pg_catalog.array_agg(b.org_domain order by b.idx) filter (where b.org_domain is not null))[1] as org_domain
+    from pg_temp.activity_batch as b
+    group by b.user_id
   ),
   changed as (
     insert into public.environment_users as u (org_id, user_id, org_domain, first_seen, first_seen_as_developer)
-    select batch_org, user_id, coalesce(org_domain, ''), first_seen, first_seen_as_developer
-    from batch_users order by user_id
+    select batch_org, b.user_id, coalesce(b.org_domain, ''), b.first_seen, b.first_seen_as_developer
+    from batch_users as b
+    left join lateral (
+      select k.* from public.environment_users as k where k.org_id = batch_org and k.user_id = b.user_id limit 1
+    ) as known on true
+    where known.user_id is null or known.org_domain = '' or b.first_seen < known.first_seen
+      or b.first_seen_as_developer < coalesce(known.first_seen_as_developer, 'infinity')
+    order by b.user_id
     on conflict (org_id, user_id) do update set
       org_domain = case when u.org_domain = '' then excluded.org_domain else u.org_domain end,
       first_seen = least(u.first_seen, excluded.first_seen),
@@ -582,9 +582,14 @@ begin
   -- 3. Each workspace's users, the same way.
   with changed as (
     insert into public.workspace_users as wu (org_id, workspace_id, user_id, first_seen)
-    select batch_org, subject, payload ->> 'user_id', min(day)
-    from pg_temp.ingest_batch where event_type = 'workspace.activity'
-    group by 2, 3 order by 2, 3
+    select batch_org, b.workspace_id, b.user_id, min(b.day)
+    from pg_temp.activity_batch as b
+    left join lateral (
+      select k.first_seen from public.workspace_users as k
+      where k.org_id = batch_org and k.workspace_id = b.workspace_id and k.user_id = b.user_id limit 1
+    ) as known on true
+    where known.first_seen is null or b.day < known.first_seen
+    group by b.workspace_id, b.user_id order by b.workspace_id, b.user_id
     on conflict (org_id, workspace_id, user_id) do update set
       first_seen = excluded.first_seen, previous_first_seen = wu.first_seen
     where excluded.first_seen < wu.first_seen
@@ -596,23 +601,31 @@ begin
   from changed as c
   join public.environment_users as u on u.org_id = batch_org and u.user_id = c.user_id,
     lateral (values (c.previous_first_seen, -1), (c.first_seen, 1)) as move (day, amount),
-    private.domain_scopes(u.org_domain) as d (org_domain)
-  where move.day is not null;
+    lateral (values (''), (nullif(u.org_domain, ''))) as d (org_domain)
+  where move.day is not null and d.org_domain is not null;
 
-  -- 4. Active days per workspace: the days this batch adds, and what they add to the workspace's months.
-  with changed as (
+  -- 4. Active days per workspace: the days this batch adds, and what they add to the workspace's months. Days
+  -- already recorded are skipped before the upsert (bits are only ever added). The lookups before each upsert are
+  -- laterals with a limit, so that they stay index probes whatever the statistics say.
+  with batch_days as (
+    select b.user_id, b.month, b.workspace_id,
+      coalesce(pg_catalog.bit_or(b.day_bit) filter (where b.kind = 'user'), 0) as user_days,
+      coalesce(pg_catalog.bit_or(b.day_bit) filter (where b.kind = 'developer'), 0) as developer_days
+    from pg_temp.activity_batch as b
+    group by b.user_id, b.month, b.workspace_id
+  ),
+  changed as (
     insert into public.workspace_user_months as m (org_id, user_id, month, workspace_id, user_days, developer_days,
       added_user_days, added_developer_days)
-    select batch_org, user_id, month, workspace_id, user_days, developer_days, user_days, developer_days
-    from (
-      select payload ->> 'user_id' as user_id, pg_catalog.date_trunc('month', day)::date as month, subject as workspace_id,
-        coalesce(pg_catalog.bit_or(private.day_bit(day)) filter (where payload ->> 'kind' = 'user'), 0) as user_days,
-        coalesce(pg_catalog.bit_or(private.day_bit(day)) filter (where payload ->> 'kind' = 'developer'), 0)
-          as developer_days
-      from pg_temp.ingest_batch where event_type = 'workspace.activity'
-      group by 1, 2, 3
-    ) as batch_days
-    order by user_id, month, workspace_id
+    select batch_org, b.user_id, b.month, b.workspace_id, b.user_days, b.developer_days, b.user_days, b.developer_days
+    from batch_days as b
+    left join lateral (
+      select k.* from public.workspace_user_months as k
+      where k.org_id = batch_org and k.user_id = b.user_id and k.month = b.month and k.workspace_id = b.workspace_id
+      limit 1
+    ) as known on true
+    where known.user_id is null or b.user_days & ~known.user_days <> 0 or b.developer_days & ~known.developer_days <> 0
+    order by b.user_id, b.month, b.workspace_id
     on conflict (org_id, user_id, month, workspace_id) do update set
       user_days = m.user_days | excluded.user_days,
       developer_days = m.developer_days | excluded.developer_days,
@@ -632,28 +645,32 @@ begin
   into monthly
   from kindless as k
   join public.environment_users as u on u.org_id = batch_org and u.user_id = k.user_id,
-    private.domain_scopes(u.org_domain) as d (org_domain)
-  where k.days <> k.old_days;
+    lateral (values (''), (nullif(u.org_domain, ''))) as d (org_domain)
+  where k.days <> k.old_days and d.org_domain is not null;
   perform private.add_workspace_changes(batch_org, registrations, monthly);
 
   -- 5. Organization-wide active days: the union over the workspaces each audience counts.
   with counted as (
-    select payload ->> 'user_id' as user_id, pg_catalog.date_trunc('month', b.day)::date as month,
-      coalesce(pg_catalog.bit_or(private.day_bit(b.day)) filter (
-        where payload ->> 'kind' = 'user' and not w.is_development), 0) as user_days,
-      coalesce(pg_catalog.bit_or(private.day_bit(b.day)) filter (where payload ->> 'kind' = 'developer'), 0)
-        as developer_days
-    from pg_temp.ingest_batch as b
-    join public.workspaces as w on w.org_id = batch_org and w.workspace_id = b.subject
-    where b.event_type = 'workspace.activity' and not w.is_public
-    group by 1, 2
+    select b.user_id, b.month,
+      coalesce(pg_catalog.bit_or(b.day_bit) filter (where b.kind = 'user' and not w.is_development), 0) as user_days,
+      coalesce(pg_catalog.bit_or(b.day_bit) filter (where b.kind = 'developer'), 0) as developer_days
+    from pg_temp.activity_batch as b
+    join public.workspaces as w on w.org_id = batch_org and w.workspace_id = b.workspace_id
+    where not w.is_public
+    group by b.user_id, b.month
   ),
   changed as (
     insert into public.environment_user_months as m (org_id, user_id, month, user_days, developer_days,
       added_user_days, added_developer_days)
-    select batch_org, user_id, month, user_days, developer_days, user_days, developer_days
-    from counted where user_days <> 0 or developer_days <> 0
-    order by user_id, month
+    select batch_org, c.user_id, c.month, c.user_days, c.developer_days, c.user_days, c.developer_days
+    from counted as c
+    left join lateral (
+      select k.* from public.environment_user_months as k
+      where k.org_id = batch_org and k.user_id = c.user_id and k.month = c.month limit 1
+    ) as known on true
+    where (c.user_days <> 0 or c.developer_days <> 0) and (known.user_id is null
+      or c.user_days & ~known.user_days <> 0 or c.developer_days & ~known.developer_days <> 0)
+    order by c.user_id, c.month
     on conflict (org_id, user_id, month) do update set
       user_days = m.user_days | excluded.user_days,
       developer_days = m.developer_days | excluded.developer_days,
@@ -670,13 +687,13 @@ begin
         ('users'::public.activity_audience, c.user_days, c.added_user_days),
         ('developers', c.developer_days, c.added_developer_days)
       ) as a (audience, days, added),
-      private.domain_scopes(u.org_domain) as d (org_domain)
-    where a.added <> 0
+      lateral (values (''), (nullif(u.org_domain, ''))) as d (org_domain)
+    where a.added <> 0 and d.org_domain is not null
   )
   select
     (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
-        'org_domain', a.org_domain, 'day', day, 'amount', 1)), '[]')
-      from added as a, private.month_days(a.month, a.added) as day),
+        'org_domain', a.org_domain, 'day', a.month + n, 'amount', 1)), '[]')
+      from added as a, pg_catalog.generate_series(0, 30) as n where a.added & (1 << n) <> 0),
     (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('audience', a.audience,
         'org_domain', a.org_domain, 'month', a.month, 'amount', 1)), '[]')
       from added as a where a.days = a.added)
@@ -896,7 +913,10 @@ comment on function public.environment_statistics(uuid, text, date, date, text) 
 create function private.rebuild_environment_activity(p_org_id uuid) returns void
 language plpgsql
 set search_path = ''
+set client_min_messages = warning
 as $$
+declare
+  chunk_start bigint;
 begin
   perform private.lock_environment_activity(p_org_id, true);
   delete from public.environment_users where org_id = p_org_id;
@@ -909,24 +929,33 @@ begin
   delete from public.workspace_registrations where org_id = p_org_id;
   delete from public.workspace_monthly_actives where org_id = p_org_id;
 
-  -- Replayed in the order received, with today's workspace kinds (the events' kind fields are left out).
-  perform private.prepare_ingest_batch();
-  insert into pg_temp.ingest_batch (idx, event_type, occurred_at, day, client_id, org_id, subject, device_id, payload)
-  select (pg_catalog.row_number() over (order by e.received_at, e.occurred_at))::integer, e.event_type, e.occurred_at,
-    (e.occurred_at at time zone 'UTC')::date, e.client_id, e.org_id, e.subject, null,
-    e.payload - 'workspace_is_development' - 'workspace_is_public'
+  -- Replayed in the order received, with today's workspace kinds (the events' kind fields are left out), in
+  -- batches the size ingest handles well.
+  drop table if exists pg_temp.replayed_events;
+  create temporary table pg_temp.replayed_events as
+  select pg_catalog.row_number() over (order by e.received_at, e.occurred_at) as idx, e.occurred_at, e.client_id,
+    e.subject, e.payload - 'workspace_is_development' - 'workspace_is_public' as payload
   from public.usage_events as e
   where e.org_id = p_org_id and e.event_type = 'workspace.activity';
-  perform private.ingest_workspace_activity();
+  create index on pg_temp.replayed_events (idx);
+  for chunk_start in select pg_catalog.generate_series(1, (select max(idx) from pg_temp.replayed_events), 10000) loop
+    perform private.prepare_ingest_batch();
+    insert into pg_temp.ingest_batch (idx, event_type, occurred_at, day, client_id, org_id, subject, device_id, payload)
+    select r.idx::integer, 'workspace.activity', r.occurred_at, (r.occurred_at at time zone 'UTC')::date, r.client_id,
+      p_org_id, r.subject, null, r.payload
+    from pg_temp.replayed_events as r
+    where r.idx between chunk_start and chunk_start + 9999;
+    perform private.ingest_workspace_activity();
+  end loop;
   delete from pg_temp.ingest_batch;
+  drop table pg_temp.replayed_events;
 end
 $$;
 comment on function private.rebuild_environment_activity(uuid) is
   'Rebuilds an organization''s environment-activity registries, bitmaps and rollups from its raw events, with the workspaces'' current kinds. A repair tool.';
 
-revoke all on function private.day_bit(date), private.month_days(date, integer),
-  private.add_activity_changes(uuid, jsonb, jsonb, jsonb), private.add_workspace_changes(uuid, jsonb, jsonb),
-  private.domain_scopes(text), private.lock_environment_activity(uuid, boolean),
+revoke all on function private.add_activity_changes(uuid, jsonb, jsonb, jsonb), private.add_workspace_changes(uuid, jsonb, jsonb),
+  private.lock_environment_activity(uuid, boolean),
   private.add_domain_history(uuid, text[]), private.set_workspace_kind(uuid, text, boolean, boolean),
   private.ingest_workspace_activity(), public.put_workspace(uuid, text, text, boolean, boolean),
   private.audience_statistics(uuid, public.activity_audience, date, date, text),

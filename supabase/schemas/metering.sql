@@ -236,13 +236,15 @@ comment on function private.add_monthly_changes(jsonb) is
 create function private.prepare_ingest_batch() returns void
 language plpgsql
 set search_path = ''
-set client_min_messages = warning
 as $$
 begin
-  create temporary table if not exists pg_temp.ingest_batch (
-    idx integer, event_type text, occurred_at timestamptz, day date, client_id text, org_id uuid, subject text,
-    device_id text, payload jsonb
-  ) on commit delete rows;
+  -- Checking the catalog costs less than CREATE ... IF NOT EXISTS, which raises a notice every time.
+  if pg_catalog.to_regclass('pg_temp.ingest_batch') is null then
+    create temporary table ingest_batch (
+      idx integer, event_type text, occurred_at timestamptz, day date, client_id text, org_id uuid, subject text,
+      device_id text, payload jsonb
+    ) on commit delete rows;
+  end if;
   delete from pg_temp.ingest_batch;
 end
 $$;
