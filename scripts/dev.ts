@@ -11,6 +11,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { prepareDatabase, repoRoot } from "../shared/database.ts";
 import { DEMO_API_KEY, DEMO_APP_ID, DEMO_ORG_ID } from "../shared/demo.ts";
 import { seedDemoUsage } from "../shared/demo-usage.ts";
+import { seedDemoActivity } from "../shared/demo-activity.ts";
 import { DEFAULT_FUNCTIONS_PORT, functionNames, serveFunctions } from "../shared/functions-server.ts";
 
 const EMBEDDED_DB_PORT = Number(Deno.env.get("TALLY_EMBEDDED_DB_PORT") ?? 54322);
@@ -41,12 +42,13 @@ await serveFunctions({ port });
 const base = `http://127.0.0.1:${port}/functions/v1`;
 const started = performance.now();
 const seeded = await seedDemoUsage(base, databaseUrl);
+const activityAccepted = await seedDemoActivity(base, seeded.to);
 const stats = `${base}/statistics/app/${DEMO_APP_ID}?from=${seeded.from}&to=${seeded.to}`;
+const activity = `${base}/api/statistics/?stats_type=users&start=${seeded.from}&end=${seeded.to}&org_id=${DEMO_ORG_ID}`;
 console.log(`
 Demo usage of ${DEMO_APP_ID} (${seeded.from} to ${seeded.to}): ${seeded.accepted} new events, ${seeded.duplicates} already there, \
-${seeded.bundlesRegistered} bundles imported, ${seeded.bundlesDeleted} retired (${
-  ((performance.now() - started) / 1000).toFixed(1)
-} s)
+${seeded.bundlesRegistered} bundles imported, ${seeded.bundlesDeleted} retired, ${activityAccepted} new environment \
+activity events (${((performance.now() - started) / 1000).toFixed(1)} s)
 
 Tally is serving ${(await functionNames()).join(", ")} at ${base}/<function>
 
@@ -55,4 +57,5 @@ Try:
   curl -H 'authorization: ${DEMO_API_KEY}' '${base}/organization?orgId=${DEMO_ORG_ID}'
   curl -H 'authorization: ${DEMO_API_KEY}' '${stats}'
   curl -H 'authorization: ${DEMO_API_KEY}' '${stats}&graph=mau' -o mau.svg    # or graph=storage, bandwidth
+  curl -H 'Authorization: Bearer ${DEMO_API_KEY}' '${activity}'    # or stats_type=developers, workspaces
 `);

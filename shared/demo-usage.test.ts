@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { addDays, subDays } from "date-fns";
 import type { StatsRow } from "../supabase/functions/statistics/chart.ts";
 import { dayString } from "./days.ts";
-import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
+import { DEMO_API_KEY, DEMO_APP_ID, DEMO_ORG_ID } from "./demo.ts";
+import { seedDemoActivity } from "./demo-activity.ts";
 import { type DemoRelease, demoUsage, seedDemoUsage } from "./demo-usage.ts";
 import { invoke, test } from "./testing.ts";
 
@@ -85,4 +86,24 @@ Deno.test("the demo usage of the next day is today's plus the new day: same ids,
   const overlapping = todays.filter((event) => kept.has(event.id));
   assert.ok(overlapping.length > todays.length * 0.9);
   assert.ok(overlapping.every((event) => JSON.stringify(kept.get(event.id)) === JSON.stringify(event)));
+});
+
+test("the demo environment activity answers /api/statistics/ with figures; a second run adds nothing", async () => {
+  const today = dayString(new Date());
+  const first = await seedDemoActivity(functionsUrl, today);
+  const again = await seedDemoActivity(functionsUrl, today);
+  assert.equal(again, 0, `the first run accepted ${first}, the second nothing`);
+  const query = `start=${dayString(subDays(new Date(), 89))}&end=${today}&org_id=${DEMO_ORG_ID}`;
+  const users = await invoke(`api/statistics/?stats_type=users&${query}`, { credential: `Bearer ${DEMO_API_KEY}` });
+  assert.equal(users.status, 200, JSON.stringify(users.data));
+  const monthly = users.data.users.monthly_active_users.map((row: { count: number }) => row.count);
+  assert.ok(monthly.at(-1) > 10, `monthly active users ${monthly}`);
+  const workspaces = await invoke(`api/statistics/?stats_type=workspaces&${query}`, { credential: DEMO_API_KEY });
+  assert.deepEqual(Object.keys(workspaces.data.workspaces.total_users.at(-1)).sort(), [
+    "analysis",
+    "day",
+    "design",
+    "month",
+    "year",
+  ]);
 });

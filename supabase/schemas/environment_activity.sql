@@ -740,10 +740,14 @@ comment on function public.put_workspace(uuid, text, text, boolean, boolean) is
 -- ---------------------------------------------------------------------------------------------------------------
 -- Reading
 
+-- The readers return the figures as arrays, one number per period, with the weeks and months they cover; the
+-- function api labels them into the documented rows (the day of index i is p_start + i). Weeks and months the range
+-- only partly covers are counted whole.
+
 -- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks.
 create function private.audience_statistics(p_org_id uuid, p_audience public.activity_audience, p_start date,
   p_end date, p_org_domain text)
-returns json
+returns jsonb
 language sql stable
 set search_path = ''
 set jit = off
@@ -784,31 +788,28 @@ as $$
     select pg_catalog.date_trunc('month', day::timestamp)::date as month, sum(actives)::bigint as logins
     from days group by 1
   )
-  select pg_catalog.json_build_object(
-    'total', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from day),
-        'month', extract(month from day), 'day', extract(day from day), 'count', total) order by day)
-      from registered),
-    'monthly_active', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from month),
-        'month', extract(month from month), 'count', actives) order by month)
-      from months),
-    'daily_active', pg_catalog.json_build_object(
-      'per_day', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from day),
-          'month', extract(month from day), 'day', extract(day from day), 'count', actives) order by day)
-        from days where day between p_start and p_end),
-      'per_week', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(isoyear from week),
-          'week', extract(week from week), 'count', logins) order by week)
-        from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
-      'per_month', (select pg_catalog.json_agg(pg_catalog.json_build_object('year', extract(year from month),
-          'month', extract(month from month), 'count', logins) order by month)
-        from monthly_logins where month between pg_catalog.date_trunc('month', p_start::timestamp) and p_end)
-    )
+  select pg_catalog.jsonb_build_object(
+    'total', (select pg_catalog.jsonb_agg(total order by day) from registered),
+    'per_day', (select pg_catalog.jsonb_agg(actives order by day) from days where day between p_start and p_end),
+    'weeks', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(extract(isoyear from week), extract(week from week))
+        order by week)
+      from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
+    'per_week', (select pg_catalog.jsonb_agg(logins order by week)
+      from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
+    'months', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(extract(year from month), extract(month from month))
+        order by month) from months),
+    'monthly_active', (select pg_catalog.jsonb_agg(actives order by month) from months),
+    'per_month', (select pg_catalog.jsonb_agg(logins order by month)
+      from monthly_logins where month between pg_catalog.date_trunc('month', p_start::timestamp) and p_end)
   )
 $$;
 comment on function private.audience_statistics(uuid, public.activity_audience, date, date, text) is
-  'Registered, monthly active and daily active users (or developers) of [p_start, p_end], weeks and months whole.';
+  'Users (or developers) of [p_start, p_end]: registered per day, daily actives per day and their sums per ISO week and month, monthly actives; with the weeks'' and months'' labels.';
 
--- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks. Built
--- as text: one row per day with a key per workspace is the largest answer of the surface.
+-- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks. The
+-- registrations come as each workspace's count before p_start and its non-zero days in the range (offset from
+-- p_start, count): the api function runs the sums, which a 366-day, 200-workspace answer would spend most of its
+-- time on here.
 create function private.workspace_statistics(p_org_id uuid, p_start date, p_end date, p_org_domain text)
 returns json
 language sql stable
@@ -816,52 +817,44 @@ set search_path = ''
 set jit = off
 as $$
   with counted as (
-    select w.workspace_id, pg_catalog.to_json(w.workspace_id)::text as json_key,
-      (select coalesce(sum(r.registered), 0) from public.workspace_registrations as r
-        where r.org_id = p_org_id and r.org_domain = p_org_domain and r.workspace_id = w.workspace_id
-          and r.day < p_start) as before_start
-    from public.workspaces as w
+    select w.workspace_id from public.workspaces as w
     where w.org_id = p_org_id and not w.is_development and not w.is_public
   ),
-  totals as (
-    select d::date as day, c.json_key,
-      c.before_start + sum(coalesce(r.registered, 0)) over (partition by c.workspace_id order by d) as total
-    from pg_catalog.generate_series(p_start::timestamp, p_end::timestamp, interval '1 day') as d
-    left join counted as c on true
-    left join public.workspace_registrations as r
-      on r.org_id = p_org_id and r.org_domain = p_org_domain and r.workspace_id = c.workspace_id and r.day = d::date
-  ),
   months as (
-    select m::date as month, c.json_key, coalesce(a.actives, 0) as actives, coalesce(a.logins, 0) as logins
+    select m::date as month
     from pg_catalog.generate_series(pg_catalog.date_trunc('month', p_start::timestamp), p_end::timestamp,
       interval '1 month') as m
-    left join counted as c on true
-    left join public.workspace_monthly_actives as a
-      on a.org_id = p_org_id and a.org_domain = p_org_domain and a.month = m::date and a.workspace_id = c.workspace_id
   ),
-  day_rows as (
-    select day, '{"year":' || extract(year from day) || ',"month":' || extract(month from day)
-      || ',"day":' || extract(day from day)
-      || coalesce(pg_catalog.string_agg(',' || json_key || ':' || total, '' order by json_key), '') || '}' as row_text
-    from totals group by day
+  registered as (
+    select r.workspace_id, sum(r.registered) filter (where r.day < p_start) as before_start,
+      pg_catalog.array_agg(r.day - p_start order by r.day) filter (where r.day >= p_start) as days,
+      pg_catalog.array_agg(r.registered order by r.day) filter (where r.day >= p_start) as counts
+    from public.workspace_registrations as r
+    where r.org_id = p_org_id and r.org_domain = p_org_domain and r.day <= p_end
+    group by r.workspace_id
   ),
-  month_rows as (
-    select month, '{"year":' || extract(year from month) || ',"month":' || extract(month from month) as head,
-      coalesce(pg_catalog.string_agg(',' || json_key || ':' || actives, '' order by json_key), '') as actives,
-      coalesce(pg_catalog.string_agg(',' || json_key || ':' || logins, '' order by json_key), '') as logins
-    from months group by month
+  monthly as (
+    select c.workspace_id, pg_catalog.array_agg(coalesce(a.actives, 0) order by m.month) as actives,
+      pg_catalog.array_agg(coalesce(a.logins, 0) order by m.month) as logins
+    from counted as c
+    cross join months as m
+    left join public.workspace_monthly_actives as a on a.org_id = p_org_id and a.org_domain = p_org_domain
+      and a.month = m.month and a.workspace_id = c.workspace_id
+    group by c.workspace_id
   )
-  select (
-    '{"total_users":[' || (select pg_catalog.string_agg(row_text, ',' order by day) from day_rows)
-    || '],"monthly_active_users":['
-    || (select pg_catalog.string_agg(head || actives || '}', ',' order by month) from month_rows)
-    || '],"daily_active_users":{"per_month":['
-    || (select pg_catalog.string_agg(head || logins || '}', ',' order by month) from month_rows)
-    || ']}}'
-  )::json
+  select pg_catalog.json_build_object(
+    'months', (select pg_catalog.json_agg(pg_catalog.json_build_array(extract(year from month), extract(month from month))
+        order by month) from months),
+    'workspaces', coalesce((select pg_catalog.json_agg(pg_catalog.json_build_object('workspace_id', c.workspace_id,
+        'before_start', coalesce(r.before_start, 0), 'days', coalesce(r.days, '{}'), 'registered', coalesce(r.counts, '{}'),
+        'monthly_active', m.actives, 'logins', m.logins) order by c.workspace_id)
+      from counted as c
+      join monthly as m using (workspace_id)
+      left join registered as r using (workspace_id)), '[]')
+  )
 $$;
 comment on function private.workspace_statistics(uuid, date, date, text) is
-  'Per ordinary workspace: registered users per day, monthly active users and daily logins per month of [p_start, p_end].';
+  'Per ordinary workspace over [p_start, p_end]: users registered before it and per day, monthly actives and daily logins per month; with the months'' labels.';
 
 -- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
 -- 366-day read) after this function has checked the caller's read right on the organization.
@@ -875,7 +868,6 @@ set jit = off
 as $$
 declare
   domain text := pg_catalog.lower(coalesce(p_org_domain, ''));
-  figures json;
 begin
   if not private.can_see_org(p_org_id) then
     raise exception 'Not found.' using errcode = 'PT404';
@@ -887,25 +879,16 @@ begin
     raise exception 'The range must run forward and cover at most 366 days.' using errcode = 'PT400';
   end if;
   if p_stats_type = 'workspaces' then
-    return pg_catalog.json_build_object('workspaces',
-      private.workspace_statistics(p_org_id, p_start, p_end, domain));
+    return private.workspace_statistics(p_org_id, p_start, p_end, domain);
   end if;
   if p_stats_type not in ('users', 'developers') then
     raise exception 'Unknown stats_type.' using errcode = 'PT400';
   end if;
-  figures := private.audience_statistics(p_org_id, p_stats_type::public.activity_audience, p_start, p_end, domain);
-  if p_stats_type = 'users' then
-    return pg_catalog.json_build_object('users', pg_catalog.json_build_object(
-      'total_users', figures -> 'total', 'monthly_active_users', figures -> 'monthly_active',
-      'daily_active_users', figures -> 'daily_active'));
-  end if;
-  return pg_catalog.json_build_object('developers', pg_catalog.json_build_object(
-    'total_developers', figures -> 'total', 'monthly_active_developers', figures -> 'monthly_active',
-    'daily_active_developers', figures -> 'daily_active'));
+  return private.audience_statistics(p_org_id, p_stats_type::public.activity_audience, p_start, p_end, domain)::json;
 end
 $$;
 comment on function public.environment_statistics(uuid, text, date, date, text) is
-  'GET /api/statistics/: users, developers or workspaces figures of [p_start, p_end] (UTC days), optionally of one email domain.';
+  'GET /api/statistics/: users, developers or workspaces figures of [p_start, p_end] (UTC days) as arrays (see the readers), optionally of one email domain.';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Repair

@@ -25,52 +25,41 @@ select private.rebuild_environment_activity(:'org');
 
 select tests.authenticate_as('activity_owner');
 create temporary table year_change on commit drop as
-select public.environment_statistics(:'org', 'users', '2020-12-28', '2021-01-10')::jsonb -> 'users' as users,
-  public.environment_statistics(:'org', 'developers', '2020-12-28', '2021-01-10')::jsonb -> 'developers' as developers,
-  public.environment_statistics(:'org', 'workspaces', '2020-12-28', '2021-01-10')::jsonb -> 'workspaces' as workspaces;
+select public.environment_statistics(:'org', 'users', '2020-12-28', '2021-01-10')::jsonb as users,
+  public.environment_statistics(:'org', 'developers', '2020-12-28', '2021-01-10')::jsonb as developers,
+  public.environment_statistics(:'org', 'workspaces', '2020-12-28', '2021-01-10')::jsonb as workspaces;
 
-select is((select users -> 'daily_active_users' -> 'per_week' from year_change),
-  '[{"year": 2020, "week": 53, "count": 4}, {"year": 2021, "week": 1, "count": 1}]'::jsonb,
+select is((select jsonb_build_array(users -> 'weeks', users -> 'per_week') from year_change),
+  '[[[2020, 53], [2021, 1]], [4, 1]]'::jsonb,
   'daily logins of ISO week 53 of 2020 (Monday 2020-12-28) and week 1 of 2021');
-select is((select users -> 'daily_active_users' -> 'per_month' from year_change),
-  '[{"year": 2020, "month": 12, "count": 5}, {"year": 2021, "month": 1, "count": 3}]'::jsonb,
-  'months the range cuts are reported whole (December 1st, January 11th)');
-select is((select users -> 'monthly_active_users' from year_change),
-  '[{"year": 2020, "month": 12, "count": 3}, {"year": 2021, "month": 1, "count": 2}]'::jsonb,
-  'monthly active users of both months');
-select is((select jsonb_agg(d -> 'count') from year_change, jsonb_array_elements(users -> 'daily_active_users' -> 'per_day') as d),
-  '[1, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]'::jsonb,
+select is((select jsonb_build_array(users -> 'months', users -> 'per_month') from year_change),
+  '[[[2020, 12], [2021, 1]], [5, 3]]'::jsonb,
+  'months the range cuts are counted whole (December 1st, January 11th)');
+select is((select users -> 'monthly_active' from year_change), '[3, 2]'::jsonb, 'monthly active users of both months');
+select is((select users -> 'per_day' from year_change), '[1, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]'::jsonb,
   'daily active users of each day: one user in two workspaces counts once');
-select is((select jsonb_agg(d -> 'count') from year_change, jsonb_array_elements(users -> 'total_users') as d),
-  '[2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]'::jsonb,
+select is((select users -> 'total' from year_change), '[2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]'::jsonb,
   'total users count every kind from their earliest event');
-select is((select jsonb_build_array(developers -> 'daily_active_developers' -> 'per_week',
-    developers -> 'monthly_active_developers', developers -> 'total_developers' -> -1) from year_change),
-  '[[{"year": 2020, "week": 53, "count": 0}, {"year": 2021, "week": 1, "count": 1}],
-    [{"year": 2020, "month": 12, "count": 0}, {"year": 2021, "month": 1, "count": 1}],
-    {"year": 2021, "month": 1, "day": 10, "count": 1}]'::jsonb,
+select is((select jsonb_build_array(developers -> 'per_week', developers -> 'monthly_active', developers -> 'total' -> -1)
+    from year_change),
+  '[[0, 1], [0, 1], 1]'::jsonb,
   'developers: their own logins, months and registrations');
-select is((select workspaces -> 'monthly_active_users' from year_change),
-  '[{"year": 2020, "month": 12, "w1": 3, "w2": 1}, {"year": 2021, "month": 1, "w1": 3, "w2": 0}]'::jsonb,
-  'monthly active users per workspace count both kinds, zero where none');
-select is((select workspaces -> 'daily_active_users' -> 'per_month' from year_change),
-  '[{"year": 2020, "month": 12, "w1": 4, "w2": 1}, {"year": 2021, "month": 1, "w1": 4, "w2": 0}]'::jsonb,
-  'daily logins per workspace and whole month');
-select is((select workspaces -> 'total_users' -> 0 from year_change),
-  '{"year": 2020, "month": 12, "day": 28, "w1": 2, "w2": 0}'::jsonb,
-  'users registered in each workspace as of the first day');
+select is((select workspaces -> 'workspaces' -> 0 from year_change),
+  '{"workspace_id": "w1", "before_start": 2, "days": [3], "registered": [1], "monthly_active": [3, 3], "logins": [4, 4]}'::jsonb,
+  'a workspace: users registered before the range and on its days, monthly actives and daily logins (both kinds)');
+select is((select workspaces -> 'workspaces' -> 1 from year_change),
+  '{"workspace_id": "w2", "before_start": 0, "days": [3], "registered": [1], "monthly_active": [1, 0], "logins": [1, 0]}'::jsonb,
+  'another workspace, zero where it has nothing');
+select is((select workspaces -> 'months' from year_change), '[[2020, 12], [2021, 1]]'::jsonb, 'the months of the range');
 
-select is((public.environment_statistics(:'org', 'users', '2024-02-28', '2024-03-01')::jsonb -> 'users' -> 'daily_active_users' -> 'per_day'),
-  '[{"year": 2024, "month": 2, "day": 28, "count": 1}, {"year": 2024, "month": 2, "day": 29, "count": 1},
-    {"year": 2024, "month": 3, "day": 1, "count": 0}]'::jsonb,
-  'the leap day is a day of its own');
-select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29', 'ACME.com')::jsonb
-    -> 'developers' -> 'daily_active_developers' -> 'per_day'),
-  '[{"year": 2024, "month": 2, "day": 29, "count": 1}]'::jsonb,
-  'a one-day range on the leap day, one domain (case-insensitive)');
-select is((public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces' -> 'total_users'),
-  '[{"year": 2024, "month": 2, "day": 29, "w1": 5, "w2": 2}]'::jsonb,
-  'workspace registrations as of the leap day');
+select is((public.environment_statistics(:'org', 'users', '2024-02-28', '2024-03-01')::jsonb -> 'per_day'),
+  '[1, 1, 0]'::jsonb, 'the leap day is a day of its own');
+select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29', 'ACME.com')::jsonb -> 'per_day'),
+  '[1]'::jsonb, 'a one-day range on the leap day, one domain (case-insensitive)');
+select is((select jsonb_agg(jsonb_build_array(w -> 'before_start', w -> 'days', w -> 'registered'))
+    from jsonb_array_elements(public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces') as w),
+  '[[4, [0], [1]], [1, [0], [1]]]'::jsonb,
+  'workspace registrations before and on the leap day');
 select throws_ok(format($$select public.environment_statistics(%L, 'users', '2024-01-01', '2025-01-01')$$, :'org'),
   'PT400', null, 'a range of 367 days is refused');
 
@@ -78,13 +67,13 @@ select throws_ok(format($$select public.environment_statistics(%L, 'users', '202
 select tests.clear_authentication();
 select private.set_workspace_kind(:'org', 'w2', true, null);
 select tests.authenticate_as('activity_owner');
-select is((public.environment_statistics(:'org', 'users', '2020-12-31', '2020-12-31')::jsonb -> 'users' -> 'daily_active_users' -> 'per_day' -> 0 -> 'count'),
+select is((public.environment_statistics(:'org', 'users', '2020-12-31', '2020-12-31')::jsonb -> 'per_day' -> 0),
   '1'::jsonb, 'a user active that day only in the workspace made development leaves the day''s count');
-select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29')::jsonb -> 'developers' -> 'daily_active_developers' -> 'per_day' -> 0 -> 'count'),
+select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29')::jsonb -> 'per_day' -> 0),
   '1'::jsonb, 'developers still count in a development workspace');
-select is((public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces' -> 'total_users'),
-  '[{"year": 2024, "month": 2, "day": 29, "w1": 5}]'::jsonb,
-  'a development workspace has no column');
+select is((select jsonb_agg(w -> 'workspace_id')
+    from jsonb_array_elements(public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces') as w),
+  '["w1"]'::jsonb, 'a development workspace is left out');
 
 -- Who may read and change it.
 select tests.clear_authentication();

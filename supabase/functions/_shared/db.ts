@@ -28,14 +28,12 @@ export async function closeDatabase() {
 /**
  * Calls one SQL function as the caller: inside one transaction, switch to role authenticated and set
  * request.jwt.claims (both local to the transaction), exactly as PostgREST does, so row-level security decides.
- * Arguments are passed by name, as supabase.rpc() does. `asText` returns the result's text unparsed (a large JSON
- * answer passed through as it is).
+ * Arguments are passed by name, as supabase.rpc() does.
  */
 export async function callAs<T = unknown>(
   claims: Claims,
   sqlFunction: string,
   args: Record<string, unknown> = {},
-  options: { asText?: boolean } = {},
 ): Promise<T> {
   if (!/^[a-z_]+\.[a-z_]+$/.test(sqlFunction)) throw new Error(`not a function name: ${sqlFunction}`);
   const defined = Object.entries(args).filter(([, value]) => value !== undefined);
@@ -49,7 +47,7 @@ export async function callAs<T = unknown>(
     tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${
       JSON.stringify(claims)
     }, true)`,
-    tx.unsafe(`select ${sqlFunction}(${argList})${options.asText ? "::text" : ""} as result`, values),
+    tx.unsafe(`select ${sqlFunction}(${argList}) as result`, values),
   ]);
   return rows[0].result as T;
 }

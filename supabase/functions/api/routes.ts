@@ -3,6 +3,7 @@ import { callAs, type Claims } from "../_shared/db.ts";
 import { djangoRestErrors, REQUIRED } from "../_shared/drf-errors.ts";
 import { createFunctionApp, endpoint } from "../_shared/function-app.ts";
 import { audienceCsv, type Figures, workspacesCsv } from "./csv.ts";
+import { type AudienceArrays, audienceFigures, type WorkspaceArrays, workspaceFigures } from "./figures.ts";
 import { statisticsQuery, workspaceBody } from "./query.ts";
 
 const app = createFunctionApp("api", { errorShape: djangoRestErrors });
@@ -22,16 +23,19 @@ endpoint(app, {
     "Environment activity: users, developers or workspaces figures per day, ISO week and month (JSON or format=csv: `series,year,month,week,day,count`, for workspaces `series,year,month,day,workspace_id,count`)",
   input: statisticsQuery,
   handler: async ({ stats_type, start, end, org_domain, org_id, format }, c) => {
-    const wantsCsv = format === "csv" || (!format && c.req.header("accept")?.includes("text/csv"));
-    const text = await callAs<string>(c.var.claims, "public.environment_statistics", {
+    const arrays = await callAs<AudienceArrays | WorkspaceArrays>(c.var.claims, "public.environment_statistics", {
       p_org_id: organizationOf(c.var.claims, org_id),
       p_stats_type: stats_type,
       p_start: start,
       p_end: end,
       p_org_domain: org_domain,
-    }, { asText: true });
-    if (!wantsCsv) return c.body(text, 200, { "content-type": "application/json" });
-    const [figures] = Object.values(JSON.parse(text) as Record<string, Figures>);
+    });
+    const answer = stats_type === "workspaces"
+      ? workspaceFigures(arrays as WorkspaceArrays, start, end)
+      : audienceFigures(stats_type, arrays as AudienceArrays, start);
+    const wantsCsv = format === "csv" || (!format && c.req.header("accept")?.includes("text/csv"));
+    if (!wantsCsv) return answer;
+    const [figures] = Object.values(answer) as Figures[];
     const csv = stats_type === "workspaces" ? workspacesCsv(figures) : audienceCsv(figures);
     return c.body(csv, 200, { "content-type": "text/csv; charset=utf-8" });
   },

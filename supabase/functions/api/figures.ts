@@ -1,0 +1,83 @@
+/**
+ * The documented rows of GET /api/statistics/ from the arrays public.environment_statistics returns: one number per
+ * period, the day of index i being `start` + i, the weeks and months labelled by SQL, and for workspaces each one's
+ * registrations as a count before the range plus its non-zero days in it, summed here.
+ */
+import { addDays } from "date-fns";
+
+type Label = [number, number];
+type Row = Record<string, number>;
+
+export interface AudienceArrays {
+  total: number[];
+  per_day: number[];
+  weeks: Label[];
+  per_week: number[];
+  months: Label[];
+  monthly_active: number[];
+  per_month: number[];
+}
+
+export interface WorkspaceArrays {
+  months: Label[];
+  workspaces: {
+    workspace_id: string;
+    before_start: number;
+    /** Offsets from `start` of the days with registrations, and their counts. */
+    days: number[];
+    registered: number[];
+    monthly_active: number[];
+    logins: number[];
+  }[];
+}
+
+function dayRows(start: string, count: number): Row[] {
+  const first = new Date(`${start}T00:00:00Z`);
+  return Array.from({ length: count }, (_, i) => {
+    const date = addDays(first, i);
+    return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
+  });
+}
+
+const monthRows = (months: Label[]) => months.map(([year, month]): Row => ({ year, month }));
+const withCounts = (rows: Row[], counts: number[]) => rows.map((row, i) => ({ ...row, count: counts[i] }));
+
+export function audienceFigures(statsType: "users" | "developers", figures: AudienceArrays, start: string) {
+  const days = dayRows(start, figures.total.length);
+  const months = monthRows(figures.months);
+  const daily = {
+    per_day: withCounts(days, figures.per_day),
+    per_week: figures.weeks.map(([year, week], i) => ({ year, week, count: figures.per_week[i] })),
+    per_month: withCounts(months, figures.per_month),
+  };
+  const total = withCounts(days, figures.total);
+  const monthly = withCounts(months, figures.monthly_active);
+  return statsType === "users"
+    ? { users: { total_users: total, monthly_active_users: monthly, daily_active_users: daily } }
+    : { developers: { total_developers: total, monthly_active_developers: monthly, daily_active_developers: daily } };
+}
+
+export function workspaceFigures(figures: WorkspaceArrays, start: string, end: string) {
+  const dayCount = Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000) + 1;
+  const totalUsers = dayRows(start, dayCount);
+  const monthlyActive = monthRows(figures.months);
+  const logins = monthRows(figures.months);
+  for (const workspace of figures.workspaces) {
+    const { workspace_id: id, days, registered } = workspace;
+    let total = workspace.before_start;
+    let next = 0;
+    totalUsers.forEach((row, day) => {
+      if (days[next] === day) total += registered[next++];
+      row[id] = total;
+    });
+    monthlyActive.forEach((row, i) => row[id] = workspace.monthly_active[i]);
+    logins.forEach((row, i) => row[id] = workspace.logins[i]);
+  }
+  return {
+    workspaces: {
+      total_users: totalUsers,
+      monthly_active_users: monthlyActive,
+      daily_active_users: { per_month: logins },
+    },
+  };
+}
