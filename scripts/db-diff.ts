@@ -5,7 +5,7 @@
  * diffed again until they match (see migrationSql). Review what it wrote: pg-delta sees schemas, not intent, so data
  * moves and renames are yours to add.
  */
-import { repoRoot, testServerUrl, withThrowawayDatabases } from "../shared/database.ts";
+import { bootstrapDatabase, repoRoot, testServerUrl, withThrowawayDatabases } from "../shared/database.ts";
 import { buildFromMigrations, buildFromSchemaFiles, migrationSql } from "../shared/schema.ts";
 
 const name = Deno.args[0];
@@ -18,6 +18,8 @@ const diff = await withThrowawayDatabases(
   testServerUrl,
   ["from_migrations", "from_schemas"],
   async ([current, wanted]) => {
+    // Roles belong to the server: on a fresh one, two bootstraps at once would both create them (and one fail).
+    await bootstrapDatabase(current);
     await Promise.all([buildFromMigrations(current), buildFromSchemaFiles(wanted)]);
     return await migrationSql(current, wanted);
   },
