@@ -1,12 +1,14 @@
 import { ApiError } from "../_shared/errors.ts";
 import { callAs, type Claims } from "../_shared/db.ts";
 import { djangoRestErrors, REQUIRED } from "../_shared/drf-errors.ts";
-import { createFunctionApp, endpoint } from "../_shared/function-app.ts";
+import { createFunctionApp, endpoint, type RequestContext } from "../_shared/function-app.ts";
 import { audienceCsv, type Figures, workspacesCsv } from "./csv.ts";
-import { type AudienceArrays, audienceFigures, type WorkspaceArrays, workspaceFigures } from "./figures.ts";
+import { type AudienceArrays, audienceFigures, type WorkspaceArrays, workspaceFiguresJson } from "./figures.ts";
 import { statisticsQuery, workspaceBody } from "./query.ts";
 
 const app = createFunctionApp("api", { errorShape: djangoRestErrors });
+
+const csvResponse = (c: RequestContext, csv: string) => c.body(csv, 200, { "content-type": "text/csv; charset=utf-8" });
 
 /** The organization asked for, or the key's when it is limited to exactly one. */
 function organizationOf(claims: Claims, orgId: string | undefined): string {
@@ -30,14 +32,14 @@ endpoint(app, {
       p_end: end,
       p_org_domain: org_domain,
     });
-    const answer = stats_type === "workspaces"
-      ? workspaceFigures(arrays as WorkspaceArrays, start, end)
-      : audienceFigures(stats_type, arrays as AudienceArrays, start);
     const wantsCsv = format === "csv" || (!format && c.req.header("accept")?.includes("text/csv"));
-    if (!wantsCsv) return answer;
-    const [figures] = Object.values(answer) as Figures[];
-    const csv = stats_type === "workspaces" ? workspacesCsv(figures) : audienceCsv(figures);
-    return c.body(csv, 200, { "content-type": "text/csv; charset=utf-8" });
+    if (stats_type === "workspaces") {
+      const json = workspaceFiguresJson(arrays as WorkspaceArrays, start, end);
+      if (!wantsCsv) return c.body(json, 200, { "content-type": "application/json" });
+      return csvResponse(c, workspacesCsv(JSON.parse(json).workspaces));
+    }
+    const answer = audienceFigures(stats_type, arrays as AudienceArrays, start);
+    return wantsCsv ? csvResponse(c, audienceCsv(Object.values(answer)[0] as Figures)) : answer;
   },
 });
 
