@@ -742,66 +742,71 @@ comment on function public.put_workspace(uuid, text, text, boolean, boolean) is
 
 -- The readers return the figures as arrays, one number per period, with the weeks and months they cover; the
 -- function api labels them into the documented rows (the day of index i is p_start + i). Weeks and months the range
--- only partly covers are counted whole.
+-- only partly covers are counted whole. They are plpgsql, whose statements keep their plans for the session (a SQL
+-- function is planned again on every call on Postgres 15, which cost as much as running it).
 
 -- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks.
 create function private.audience_statistics(p_org_id uuid, p_audience public.activity_audience, p_start date,
   p_end date, p_org_domain text)
 returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 set jit = off
 as $$
-  with span as (
-    select least(pg_catalog.date_trunc('week', p_start::timestamp), pg_catalog.date_trunc('month', p_start::timestamp))
-        as first_day,
-      greatest(pg_catalog.date_trunc('week', p_end::timestamp) + interval '6 days',
-        pg_catalog.date_trunc('month', p_end::timestamp) + interval '1 month - 1 day') as last_day
-  ),
-  days as (
-    select d::date as day, coalesce(a.actives, 0) as actives
-    from span, pg_catalog.generate_series(span.first_day, span.last_day, interval '1 day') as d
-    left join public.environment_daily_actives as a
-      on a.org_id = p_org_id and a.audience = p_audience and a.org_domain = p_org_domain and a.day = d::date
-  ),
-  registered as (
-    select d::date as day, (
-      (select coalesce(sum(r.registered), 0) from public.environment_registrations as r
-        where r.org_id = p_org_id and r.audience = p_audience and r.org_domain = p_org_domain and r.day < p_start)
-      + sum(coalesce(r.registered, 0)) over (order by d))::bigint as total
-    from pg_catalog.generate_series(p_start::timestamp, p_end::timestamp, interval '1 day') as d
-    left join public.environment_registrations as r
-      on r.org_id = p_org_id and r.audience = p_audience and r.org_domain = p_org_domain and r.day = d::date
-  ),
-  months as (
-    select m::date as month, coalesce(a.actives, 0) as actives
-    from pg_catalog.generate_series(pg_catalog.date_trunc('month', p_start::timestamp), p_end::timestamp,
-      interval '1 month') as m
-    left join public.environment_monthly_actives as a
-      on a.org_id = p_org_id and a.audience = p_audience and a.org_domain = p_org_domain and a.month = m::date
-  ),
-  weekly_logins as (
-    select pg_catalog.date_trunc('week', day::timestamp)::date as week, sum(actives)::bigint as logins
-    from days group by 1
-  ),
-  monthly_logins as (
-    select pg_catalog.date_trunc('month', day::timestamp)::date as month, sum(actives)::bigint as logins
-    from days group by 1
-  )
-  select pg_catalog.jsonb_build_object(
-    'total', (select pg_catalog.jsonb_agg(total order by day) from registered),
-    'per_day', (select pg_catalog.jsonb_agg(actives order by day) from days where day between p_start and p_end),
-    'weeks', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(extract(isoyear from week), extract(week from week))
-        order by week)
-      from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
-    'per_week', (select pg_catalog.jsonb_agg(logins order by week)
-      from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
-    'months', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(extract(year from month), extract(month from month))
-        order by month) from months),
-    'monthly_active', (select pg_catalog.jsonb_agg(actives order by month) from months),
-    'per_month', (select pg_catalog.jsonb_agg(logins order by month)
-      from monthly_logins where month between pg_catalog.date_trunc('month', p_start::timestamp) and p_end)
-  )
+begin
+  return (
+    with span as (
+      select least(pg_catalog.date_trunc('week', p_start::timestamp), pg_catalog.date_trunc('month', p_start::timestamp))
+          as first_day,
+        greatest(pg_catalog.date_trunc('week', p_end::timestamp) + interval '6 days',
+          pg_catalog.date_trunc('month', p_end::timestamp) + interval '1 month - 1 day') as last_day
+    ),
+    days as (
+      select d::date as day, coalesce(a.actives, 0) as actives
+      from span, pg_catalog.generate_series(span.first_day, span.last_day, interval '1 day') as d
+      left join public.environment_daily_actives as a
+        on a.org_id = p_org_id and a.audience = p_audience and a.org_domain = p_org_domain and a.day = d::date
+    ),
+    registered as (
+      select d::date as day, (
+        (select coalesce(sum(r.registered), 0) from public.environment_registrations as r
+          where r.org_id = p_org_id and r.audience = p_audience and r.org_domain = p_org_domain and r.day < p_start)
+        + sum(coalesce(r.registered, 0)) over (order by d))::bigint as total
+      from pg_catalog.generate_series(p_start::timestamp, p_end::timestamp, interval '1 day') as d
+      left join public.environment_registrations as r
+        on r.org_id = p_org_id and r.audience = p_audience and r.org_domain = p_org_domain and r.day = d::date
+    ),
+    months as (
+      select m::date as month, coalesce(a.actives, 0) as actives
+      from pg_catalog.generate_series(pg_catalog.date_trunc('month', p_start::timestamp), p_end::timestamp,
+        interval '1 month') as m
+      left join public.environment_monthly_actives as a
+        on a.org_id = p_org_id and a.audience = p_audience and a.org_domain = p_org_domain and a.month = m::date
+    ),
+    weekly_logins as (
+      select pg_catalog.date_trunc('week', day::timestamp)::date as week, sum(actives)::bigint as logins
+      from days group by 1
+    ),
+    monthly_logins as (
+      select pg_catalog.date_trunc('month', day::timestamp)::date as month, sum(actives)::bigint as logins
+      from days group by 1
+    )
+    select pg_catalog.jsonb_build_object(
+      'total', (select pg_catalog.jsonb_agg(total order by day) from registered),
+      'per_day', (select pg_catalog.jsonb_agg(actives order by day) from days where day between p_start and p_end),
+      'weeks', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(extract(isoyear from week), extract(week from week))
+          order by week)
+        from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
+      'per_week', (select pg_catalog.jsonb_agg(logins order by week)
+        from weekly_logins where week between pg_catalog.date_trunc('week', p_start::timestamp) and p_end),
+      'months', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(extract(year from month), extract(month from month))
+          order by month) from months),
+      'monthly_active', (select pg_catalog.jsonb_agg(actives order by month) from months),
+      'per_month', (select pg_catalog.jsonb_agg(logins order by month)
+        from monthly_logins where month between pg_catalog.date_trunc('month', p_start::timestamp) and p_end)
+    )
+  );
+end
 $$;
 comment on function private.audience_statistics(uuid, public.activity_audience, date, date, text) is
   'Users (or developers) of [p_start, p_end]: registered per day, daily actives per day and their sums per ISO week and month, monthly actives; with the weeks'' and months'' labels.';
@@ -812,47 +817,51 @@ comment on function private.audience_statistics(uuid, public.activity_audience, 
 -- of its time on here.
 create function private.workspace_statistics(p_org_id uuid, p_start date, p_end date, p_org_domain text)
 returns json
-language sql stable
+language plpgsql stable
 set search_path = ''
 set jit = off
 as $$
-  with counted as (
-    select w.workspace_id from public.workspaces as w
-    where w.org_id = p_org_id and not w.is_development and not w.is_public
-  ),
-  months as (
-    select m::date as month
-    from pg_catalog.generate_series(pg_catalog.date_trunc('month', p_start::timestamp), p_end::timestamp,
-      interval '1 month') as m
-  ),
-  registered as (
-    select r.workspace_id, sum(r.registered) filter (where r.day < p_start) as before_start,
-      -- Pairs in no particular order (sorting each workspace's days costs more than the whole scan).
-      pg_catalog.array_agg(r.day - p_start) filter (where r.day >= p_start) as days,
-      pg_catalog.array_agg(r.registered) filter (where r.day >= p_start) as counts
-    from public.workspace_registrations as r
-    where r.org_id = p_org_id and r.org_domain = p_org_domain and r.day <= p_end
-    group by r.workspace_id
-  ),
-  monthly as (
-    select c.workspace_id, pg_catalog.array_agg(coalesce(a.actives, 0) order by m.month) as actives,
-      pg_catalog.array_agg(coalesce(a.logins, 0) order by m.month) as logins
-    from counted as c
-    cross join months as m
-    left join public.workspace_monthly_actives as a on a.org_id = p_org_id and a.org_domain = p_org_domain
-      and a.month = m.month and a.workspace_id = c.workspace_id
-    group by c.workspace_id
-  )
-  select pg_catalog.json_build_object(
-    'months', (select pg_catalog.json_agg(pg_catalog.json_build_array(extract(year from month), extract(month from month))
-        order by month) from months),
-    'workspaces', coalesce((select pg_catalog.json_agg(pg_catalog.json_build_object('workspace_id', c.workspace_id,
-        'before_start', coalesce(r.before_start, 0), 'days', coalesce(r.days, '{}'), 'registered', coalesce(r.counts, '{}'),
-        'monthly_active', m.actives, 'logins', m.logins) order by c.workspace_id)
+begin
+  return (
+    with counted as (
+      select w.workspace_id from public.workspaces as w
+      where w.org_id = p_org_id and not w.is_development and not w.is_public
+    ),
+    months as (
+      select m::date as month
+      from pg_catalog.generate_series(pg_catalog.date_trunc('month', p_start::timestamp), p_end::timestamp,
+        interval '1 month') as m
+    ),
+    registered as (
+      select r.workspace_id, sum(r.registered) filter (where r.day < p_start) as before_start,
+        -- Pairs in no particular order (sorting each workspace's days costs more than the whole scan).
+        pg_catalog.array_agg(r.day - p_start) filter (where r.day >= p_start) as days,
+        pg_catalog.array_agg(r.registered) filter (where r.day >= p_start) as counts
+      from public.workspace_registrations as r
+      where r.org_id = p_org_id and r.org_domain = p_org_domain and r.day <= p_end
+      group by r.workspace_id
+    ),
+    monthly as (
+      select c.workspace_id, pg_catalog.array_agg(coalesce(a.actives, 0) order by m.month) as actives,
+        pg_catalog.array_agg(coalesce(a.logins, 0) order by m.month) as logins
       from counted as c
-      join monthly as m using (workspace_id)
-      left join registered as r using (workspace_id)), '[]')
-  )
+      cross join months as m
+      left join public.workspace_monthly_actives as a on a.org_id = p_org_id and a.org_domain = p_org_domain
+        and a.month = m.month and a.workspace_id = c.workspace_id
+      group by c.workspace_id
+    )
+    select pg_catalog.json_build_object(
+      'months', (select pg_catalog.json_agg(pg_catalog.json_build_array(extract(year from month), extract(month from month))
+          order by month) from months),
+      'workspaces', coalesce((select pg_catalog.json_agg(pg_catalog.json_build_object('workspace_id', c.workspace_id,
+          'before_start', coalesce(r.before_start, 0), 'days', coalesce(r.days, '{}'), 'registered', coalesce(r.counts, '{}'),
+          'monthly_active', m.actives, 'logins', m.logins) order by c.workspace_id)
+        from counted as c
+        join monthly as m using (workspace_id)
+        left join registered as r using (workspace_id)), '[]')
+    )
+  );
+end
 $$;
 comment on function private.workspace_statistics(uuid, date, date, text) is
   'Per ordinary workspace over [p_start, p_end]: users registered before it and per day, monthly actives and daily logins per month; with the months'' labels.';
