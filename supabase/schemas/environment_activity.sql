@@ -471,18 +471,21 @@ begin
   end if;
 
   -- The batch's activity with its fields typed once.
-  -- Created once per session (checking the catalog costs less than CREATE ... IF NOT EXISTS); emptied at commit.
-  if pg_catalog.to_regclass('pg_temp.activity_batch') is null then
-    create temporary table activity_batch (
+  -- Created once per session (checking the catalog costs less than CREATE ... IF NOT EXISTS); emptied at commit. The
+  -- check names the newest of them, so that a session that made the others before it was added makes it too.
+  if pg_catalog.to_regclass('pg_temp.batch_user_domains') is null then
+    create temporary table if not exists activity_batch (
       idx integer, workspace_id text, user_id text, kind public.activity_kind, day date, month date, day_bit integer,
       org_domain text, is_development boolean, is_public boolean
     ) on commit delete rows;
-    create temporary table batch_workspaces (
+    create temporary table if not exists batch_workspaces (
       workspace_id text primary key, is_development boolean, is_public boolean
     ) on commit delete rows;
+    create temporary table batch_user_domains (user_id text primary key, org_domain text) on commit delete rows;
   end if;
   delete from pg_temp.activity_batch;
   delete from pg_temp.batch_workspaces;
+  delete from pg_temp.batch_user_domains;
   insert into pg_temp.activity_batch
   select idx, subject, payload ->> 'user_id', (payload ->> 'kind')::public.activity_kind, day,
     pg_catalog.date_trunc('month', day::timestamp)::date, 1 << (extract(day from day)::integer - 1),
@@ -578,6 +581,10 @@ begin
   if newly_domained is not null then
     perform private.add_domain_history(batch_org, newly_domained);
   end if;
+  -- Each user's domain, read once for the steps below (it no longer changes in this transaction).
+  insert into pg_temp.batch_user_domains
+  select u.user_id, u.org_domain from public.environment_users as u
+  where u.org_id = batch_org and u.user_id in (select user_id from pg_temp.activity_batch);
 
   -- 3. Each workspace's users, the same way.
   with changed as (
@@ -599,7 +606,7 @@ begin
       'org_domain', d.org_domain, 'day', move.day, 'amount', move.amount)), '[]')
   into registrations
   from changed as c
-  join public.environment_users as u on u.org_id = batch_org and u.user_id = c.user_id,
+  join pg_temp.batch_user_domains as u on u.user_id = c.user_id,
     lateral (values (c.previous_first_seen, -1), (c.first_seen, 1)) as move (day, amount),
     lateral (values (''), (nullif(u.org_domain, ''))) as d (org_domain)
   where move.day is not null and d.org_domain is not null;
@@ -644,7 +651,7 @@ begin
       'logins', pg_catalog.bit_count((k.days & ~k.old_days)::bit(32)))), '[]')
   into monthly
   from kindless as k
-  join public.environment_users as u on u.org_id = batch_org and u.user_id = k.user_id,
+  join pg_temp.batch_user_domains as u on u.user_id = k.user_id,
     lateral (values (''), (nullif(u.org_domain, ''))) as d (org_domain)
   where k.days <> k.old_days and d.org_domain is not null;
   perform private.add_workspace_changes(batch_org, registrations, monthly);
@@ -682,7 +689,7 @@ begin
   added as (
     select a.audience, d.org_domain, c.month, a.days, a.added
     from changed as c
-    join public.environment_users as u on u.org_id = batch_org and u.user_id = c.user_id,
+    join pg_temp.batch_user_domains as u on u.user_id = c.user_id,
       lateral (values
         ('users'::public.activity_audience, c.user_days, c.added_user_days),
         ('developers', c.developer_days, c.added_developer_days)

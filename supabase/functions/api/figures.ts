@@ -3,7 +3,7 @@
  * period, the day of index i being `start` + i, the weeks and months labelled by SQL, and for workspaces each one's
  * registrations as a count before the range plus its non-zero days in it, summed here.
  */
-import { addDays } from "date-fns";
+import { addDays, differenceInCalendarDays } from "date-fns";
 
 type Label = [number, number];
 type Row = Record<string, number>;
@@ -31,8 +31,10 @@ export interface WorkspaceArrays {
   }[];
 }
 
+const utcDate = (day: string) => new Date(`${day}T00:00:00Z`);
+
 function dayRows(start: string, count: number): Row[] {
-  const first = new Date(`${start}T00:00:00Z`);
+  const first = utcDate(start);
   return Array.from({ length: count }, (_, i) => {
     const date = addDays(first, i);
     return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
@@ -62,7 +64,7 @@ export function audienceFigures(statsType: "users" | "developers", figures: Audi
  * workspace counts), and rows with that many keys are slow to build as objects and to serialize.
  */
 export function workspaceFiguresJson(figures: WorkspaceArrays, start: string, end: string): string {
-  const dayCount = Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000) + 1;
+  const dayCount = differenceInCalendarDays(utcDate(end), utcDate(start)) + 1;
   const keys = figures.workspaces.map(({ workspace_id }) => `,${JSON.stringify(workspace_id)}:`);
   const totals = figures.workspaces.map(({ before_start, days, registered }) => {
     const running = new Float64Array(dayCount);

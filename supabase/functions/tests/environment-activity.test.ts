@@ -41,10 +41,10 @@ function workload(seed: number): ActivityEvent[] {
   return events;
 }
 
-function toEvent(event: ActivityEvent) {
+function toEvent({ day, ...fields }: ActivityEvent) {
   // Today's events cannot lie in the future: they happen just after midnight.
-  const time = event.day === days[DAYS - 1] ? "00:00:01" : "12:30:00";
-  return { type: "workspace.activity", ...event, day: undefined, timestamp: `${event.day}T${time}Z` };
+  const time = day === days[DAYS - 1] ? "00:00:01" : "12:30:00";
+  return { type: "workspace.activity", ...fields, timestamp: `${day}T${time}Z` };
 }
 
 async function ingest(key: string, events: ActivityEvent[], extra: Record<string, unknown> = {}) {
