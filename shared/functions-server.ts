@@ -3,7 +3,7 @@
  * http://127.0.0.1:54321/functions/v1/<function>/... Each function's Hono app already has basePath = its name,
  * so mounting it under /functions/v1 is all `supabase functions serve` would add.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { errorHandler, errorResponse } from "../supabase/functions/_shared/errors.ts";
 import { repoRoot } from "./database.ts";
 
@@ -25,13 +25,23 @@ export async function functionNames(): Promise<string[]> {
   return names.sort();
 }
 
+/**
+ * Each function gets the requests under /functions/v1/<name> with that prefix cut to /<name>, as hosted Supabase
+ * hands them over, so that its own not-found answer and error shape apply; the rest is a 404.
+ */
 export async function functionsApp(): Promise<Hono> {
   const root = new Hono({ strict: false });
   root.onError(errorHandler());
   root.notFound((c) => errorResponse(c, { status: 404, message: "Not found" }));
   for (const name of await functionNames()) {
     const { default: app } = await import(`${functionsDir}/${name}/routes.ts`);
-    root.route("/functions/v1", app);
+    const forward = (c: Context) => {
+      const url = new URL(c.req.url);
+      url.pathname = url.pathname.slice("/functions/v1".length);
+      return app.fetch(new Request(url, c.req.raw), c.env);
+    };
+    root.all(`/functions/v1/${name}`, forward);
+    root.all(`/functions/v1/${name}/*`, forward);
   }
   return root;
 }

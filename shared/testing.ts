@@ -82,6 +82,35 @@ export async function invoke<T = any>(
   return { status: response.status, data: data as T, contentType: response.headers.get("content-type") };
 }
 
+/** The functions' base URL, for calls that need what supabase-js hides (response headers) or must not send. */
+export const functionsUrl = `${supabaseUrl}/functions/v1`;
+
+/** A plain HTTP call to a function: status, parsed JSON body (or text) and headers. */
+// deno-lint-ignore no-explicit-any
+export async function call<T = any>(
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<Reply<T> & { headers: Headers }> {
+  const response = await fetch(`${functionsUrl}/${path}`, {
+    method: init.method ?? "GET",
+    headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let data: unknown = text;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return {
+    status: response.status,
+    data: data as T,
+    contentType: response.headers.get("content-type"),
+    headers: response.headers,
+  };
+}
+
 /** Deno.test with the sanitizers off: the shared connection pools live across tests. */
 export function test(name: string, fn: () => Promise<void>) {
   Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false });

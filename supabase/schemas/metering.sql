@@ -18,10 +18,10 @@ create index usage_events_occurred_brin on public.usage_events using brin (occur
 comment on table public.usage_events is
   'Every accepted usage event as received, partitioned by UTC day (partitions live in schema private) so old days can be dropped whole. Statistics never read it.';
 comment on column public.usage_events.org_id is 'Organization the event was metered for.';
-comment on column public.usage_events.event_type is 'device.activity, bundle.download, api.request or workspace.activity.';
+comment on column public.usage_events.event_type is 'device.activity, bundle.download, api.request, workspace.activity or package.view.';
 comment on column public.usage_events.occurred_at is 'When it happened (the event timestamp).';
 comment on column public.usage_events.client_id is 'The client''s event id, when given.';
-comment on column public.usage_events.subject is 'App, space or workspace id the event is about.';
+comment on column public.usage_events.subject is 'App, space, workspace or package id the event is about.';
 comment on column public.usage_events.payload is 'The event as validated.';
 comment on column public.usage_events.received_at is 'When Tally accepted it.';
 
@@ -283,10 +283,17 @@ begin
   where app_id in (select e ->> 'app_id' from pg_catalog.jsonb_array_elements(p_events) as e)
   order by app_id
   for key share;
+  perform 1 from public.packages
+  where pg_catalog.lower(identifier) in (
+    select pg_catalog.lower(e ->> 'package_id') from pg_catalog.jsonb_array_elements(p_events) as e
+  )
+  order by id
+  for key share;
 
   perform private.prepare_ingest_batch();
 
-  -- Space and workspace events belong to the org given, or to the single org the key is limited to.
+  -- Space and workspace events belong to the org given, or to the single org the key is limited to; app and
+  -- package events to the app's or package's org. A package event's subject is the package's Id as stored.
   if event_org is null and pg_catalog.jsonb_array_length(key_orgs) = 1 then
     event_org := (key_orgs ->> 0)::uuid;
   end if;
@@ -294,53 +301,68 @@ begin
   insert into pg_temp.ingest_batch (idx, event_type, occurred_at, day, client_id, org_id, subject, device_id, payload)
   select e.ordinality - 1, e.value ->> 'type', e.occurred_at, (e.occurred_at at time zone 'UTC')::date,
     e.value ->> 'id',
-    case when e.value ->> 'type' in ('device.activity', 'bundle.download') then a.owner_org else event_org end,
-    coalesce(e.value ->> 'app_id', e.value ->> 'space_id', e.value ->> 'workspace_id'),
+    case e.value ->> 'type'
+      when 'device.activity' then a.owner_org when 'bundle.download' then a.owner_org when 'package.view' then p.org_id
+      else event_org
+    end,
+    coalesce(e.value ->> 'app_id', e.value ->> 'space_id', e.value ->> 'workspace_id', p.identifier,
+      e.value ->> 'package_id'),
     e.value ->> 'device_id',
     e.value
   from (
     select value, ordinality, (value ->> 'timestamp')::timestamptz as occurred_at
     from pg_catalog.jsonb_array_elements(p_events) with ordinality
   ) as e
-  left join public.apps as a on a.app_id = e.value ->> 'app_id';
+  left join public.apps as a on a.app_id = e.value ->> 'app_id'
+  left join public.packages as p on pg_catalog.lower(p.identifier) = pg_catalog.lower(e.value ->> 'package_id');
 
   -- Every event must be about something the caller may upload to; the batch is all or nothing. Rights are read
   -- once for every distinct app / org of the batch.
   with classified as (
     select idx, org_id,
       event_type in ('device.activity', 'bundle.download') as about_app,
+      event_type = 'package.view' as about_package,
       case when event_type in ('device.activity', 'bundle.download') then subject end as app_id,
       case
         when occurred_at > pg_catalog.now() + interval '5 minutes' then 'timestamp is more than 5 minutes in the future'
         when occurred_at < pg_catalog.now() - interval '400 days' then 'timestamp is older than 400 days'
-      end as time_problem
+        when event_type = 'package.view' and org_id is null then 'Package ' || subject || ' not found'
+      end as event_problem
     from pg_temp.ingest_batch
   ),
   subjects as materialized (
-    select distinct about_app, org_id, app_id from classified
+    select distinct about_app, about_package, org_id, app_id from classified where event_problem is null
   ),
   subject_problems as (
-    select s.about_app, s.org_id, s.app_id, case
+    select s.about_app, s.about_package, s.org_id, s.app_id, case
       when s.about_app and r.caller_right is null then 'App ' || s.app_id || ' not found'
       when not s.about_app and s.org_id is null then 'org_id is required: the key reaches more than one organization'
+      -- Packages are public: one the caller cannot reach is refused as such, not as unknown.
+      when s.about_package and (r.caller_right is null or r.caller_right < 'upload') then
+        'Ingesting needs a key of mode upload or above on the package''s organization'
       when not s.about_app and r.caller_right is null then 'Organization not found'
       when s.about_app and r.caller_right < 'upload' then 'Ingesting needs a key of mode upload or above on app ' || s.app_id
       when r.caller_right < 'upload' then 'Ingesting needs a key of mode upload or above on the organization'
     end as problem
     from subjects as s
     join (
-      select rights.* from (select pg_catalog.array_agg(org_id) as orgs, pg_catalog.array_agg(app_id) as apps from subjects) as a,
+      select rights.*
+      from (
+        select pg_catalog.array_agg(org_id) as orgs, pg_catalog.array_agg(app_id) as apps
+        from (select distinct org_id, app_id from subjects) as pairs
+      ) as a,
         private.caller_rights(a.orgs, a.apps) as rights
     ) as r on r.org_id is not distinct from s.org_id and r.app_id is not distinct from s.app_id
   )
   select pg_catalog.jsonb_agg(
-    pg_catalog.jsonb_build_object('index', c.idx, 'error', coalesce(c.time_problem, p.problem)) order by c.idx
+    pg_catalog.jsonb_build_object('index', c.idx, 'error', coalesce(c.event_problem, p.problem)) order by c.idx
   )
   into errors
   from classified as c
   left join (select * from subject_problems where problem is not null) as p
-    on p.about_app = c.about_app and p.org_id is not distinct from c.org_id and p.app_id is not distinct from c.app_id
-  where c.time_problem is not null or p.problem is not null;
+    on p.about_app = c.about_app and p.about_package = c.about_package and p.org_id is not distinct from c.org_id
+      and p.app_id is not distinct from c.app_id
+  where c.event_problem is not null or p.problem is not null;
   if errors is not null then
     -- The status follows the worst problem: not allowed (403), then not found (404), then invalid (400).
     raise exception 'Invalid events' using detail = errors::text, errcode = case
@@ -516,6 +538,16 @@ begin
     requests = t.requests + excluded.requests,
     bytes = case when t.bytes is null and excluded.bytes is null then null
       else coalesce(t.bytes, 0) + coalesce(excluded.bytes, 0) end;
+
+  -- Imported package views add to their days, with no per-client deduplication: the importer vouches for them.
+  insert into public.package_daily_views as v (package_id, day, views)
+  select p.id, b.day, sum(coalesce((b.payload ->> 'views')::bigint, 1))
+  from pg_temp.ingest_batch as b
+  join public.packages as p on pg_catalog.lower(p.identifier) = pg_catalog.lower(b.subject)
+  where b.event_type = 'package.view'
+  group by p.id, b.day
+  order by p.id, b.day
+  on conflict (package_id, day) do update set views = v.views + excluded.views;
 
   -- Workspace activity: registry, workspaces, distinct sets per period and their counts.
   perform private.ingest_workspace_activity();

@@ -59,7 +59,9 @@ $$, array[
   'private.ensure_usage_event_partition', -- metering.sql
   'private.has_app_right',                -- tenancy.sql
   'private.keep_last_super_admin',        -- tenancy.sql
+  'private.package_owner',                -- packages.sql
   'private.track_bundle_storage',         -- metering.sql
+  'public.count_package_view',            -- packages.sql
   'public.environment_statistics',        -- environment_activity.sql
   'public.ingest_events',                 -- metering.sql
   'public.org_create',                    -- tenancy.sql
@@ -67,6 +69,7 @@ $$, array[
   'public.org_member_delete',             -- tenancy.sql
   'public.org_member_invite',             -- tenancy.sql
   'public.org_members',                   -- tenancy.sql
+  'public.package_stats',                 -- packages.sql
   'public.put_workspace',                 -- environment_activity.sql
   'public.statistics_app',                -- statistics.sql
   'public.statistics_org',                -- statistics.sql

@@ -39,6 +39,10 @@ export const djangoRestErrors: ErrorShape = {
     }
     // A 400 outside validation is a request that could not be read (as DRF's ParseError): its message says why.
     if (problem.status === 400 || problem.status === 413) return { detail: problem.message };
+    if (problem.status === 429 && problem.retryAfterSeconds !== undefined) {
+      const seconds = problem.retryAfterSeconds;
+      return { detail: `Request was throttled. Expected available in ${seconds} second${seconds === 1 ? "" : "s"}.` };
+    }
     return { detail: standardDetail[problem.status] ?? problem.message };
   },
   described: {

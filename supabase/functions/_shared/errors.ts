@@ -14,11 +14,19 @@ export class ApiError extends Error {
       reason?: "no_credentials";
       /** The input field at fault, for surfaces that list problems per field. */
       field?: string;
+      /** The failed validation of a request's input, and where that input was read from. */
+      validation?: ZodError;
+      inputPart?: InputPart;
+      /** A refused request (429): when to come back. */
+      retryAfterSeconds?: number;
     } = {},
   ) {
     super(message);
   }
 }
+
+/** Where a request's input was read from, as Fastify names it. */
+export type InputPart = "querystring" | "body";
 
 /** A failure as every surface sees it before its own shape is applied. */
 export interface Problem {
@@ -28,8 +36,10 @@ export interface Problem {
   errors?: unknown[];
   reason?: ApiError["about"]["reason"];
   field?: string;
-  /** The validation failure itself, for shapes that list problems per field. */
+  /** The validation failure itself, for shapes that list problems per field, and where the input came from. */
   validation?: ZodError;
+  inputPart?: InputPart;
+  retryAfterSeconds?: number;
 }
 
 /** How one surface writes its errors: the body for a problem (the status stays the problem's). */

@@ -1,8 +1,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { authenticate, type AuthEnv } from "./auth.ts";
-import { ApiError, appPlatformErrors, errorHandler, errorResponse, type ErrorShape } from "./errors.ts";
+import type { MiddlewareHandler } from "hono";
+import { type AuthEnv, requireCredential } from "./auth.ts";
+import { publicClient } from "./client-identity.ts";
+import { ApiError, appPlatformErrors, errorHandler, errorResponse, type ErrorShape, formatZodError } from "./errors.ts";
+import { configuredRateLimit, type RateLimit } from "./rate-limit.ts";
 import { declaredValues, nulCharacterPaths, refuseNulCharacters } from "./request-input.ts";
 
 export type FunctionApp = OpenAPIHono<AuthEnv>;
@@ -11,16 +14,25 @@ export type RequestContext = Context<AuthEnv>;
 type Method = "get" | "post" | "put" | "delete";
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-const errorShapes = new WeakMap<FunctionApp, ErrorShape>();
+
+/** Who may call a route: a key (or a signed-in user), or anyone (limited per client). */
+export type Access = "key" | "public";
+
+interface AppSettings {
+  shape: ErrorShape;
+  access: Record<Access, MiddlewareHandler<AuthEnv>>;
+}
+const settingsOf = new WeakMap<FunctionApp, AppSettings>();
 
 /**
  * The Hono app of one edge function: basePath = the function name (hosted Supabase hands the function paths
  * that start with it), errors in the documented shape, a body size limit, its OpenAPI document at
- * /<function>/openapi.json (public), and API key authentication for everything else.
+ * /<function>/openapi.json (public), and for each route, per its access, API key authentication or a public
+ * client's identity, both rate limited (rate-limit.ts: the function's defaults, unless configured).
  */
 export function createFunctionApp(
   name: string,
-  options: { maxBodyBytes?: number; errorShape?: ErrorShape } = {},
+  options: { maxBodyBytes?: number; errorShape?: ErrorShape; rateLimits?: Partial<Record<Access, RateLimit>> } = {},
 ): FunctionApp {
   const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const shape = options.errorShape ?? appPlatformErrors;
@@ -45,8 +57,13 @@ export function createFunctionApp(
       onError: (c) => errorResponse(c, { status: 413, message: `Request body exceeds ${maxSize} bytes` }, shape),
     }),
   );
-  app.use("*", authenticate);
-  errorShapes.set(app, shape);
+  settingsOf.set(app, {
+    shape,
+    access: {
+      key: requireCredential(configuredRateLimit(name, "key", options.rateLimits?.key)),
+      public: publicClient(configuredRateLimit(name, "public", options.rateLimits?.public)),
+    },
+  });
   return app;
 }
 
@@ -80,6 +97,8 @@ export function endpoint<Input extends z.ZodObject>(
     method: Method;
     path: string;
     summary: string;
+    /** Who may call it; "key" (the default) needs an API key or a signed-in user's token. */
+    access?: Access;
     input: Input;
     /** A batch field (an array) whose items' problems are answered as `errors: [{index, error}]`. */
     perItemField?: keyof z.infer<Input> & string;
@@ -96,12 +115,16 @@ export function endpoint<Input extends z.ZodObject>(
   const params = pathParams.length ? shapeOf(true) : undefined;
   const rest = pathParams.length ? shapeOf(false) : spec.input;
   const inQuery = spec.method === "get" || spec.method === "delete";
-  const shape = errorShapes.get(app) ?? appPlatformErrors;
+  const settings = settingsOf.get(app);
+  if (!settings) throw new Error("endpoint() needs an app made by createFunctionApp()");
+  const { shape } = settings;
+  const access = spec.access ?? "key";
+  const inputPart = inQuery ? "querystring" : "body";
   app.openAPIRegistry.registerPath({
     method: spec.method,
     path: spec.path.replaceAll(/:(\w+)/g, "{$1}"),
     summary: spec.summary,
-    security: [{ apiKey: [] }],
+    security: access === "public" ? [] : [{ apiKey: [] }],
     request: {
       ...(params ? { params: params as z.ZodObject } : {}),
       ...(inQuery ? { query: rest as z.ZodObject } : { body: { content: { "application/json": { schema: rest } } } }),
@@ -109,12 +132,17 @@ export function endpoint<Input extends z.ZodObject>(
     responses: {
       200: { description: "Success" },
       400: { description: shape.described.invalid },
-      401: { description: `Missing, unknown or expired key: ${shape.described.other}` },
-      403: { description: `Not allowed: ${shape.described.other}` },
+      ...(access === "key"
+        ? {
+          401: { description: `Missing, unknown or expired key: ${shape.described.other}` },
+          403: { description: `Not allowed: ${shape.described.other}` },
+        }
+        : {}),
       404: { description: `Not found or not visible: ${shape.described.other}` },
+      429: { description: `Rate limited (see Retry-After): ${shape.described.other}` },
     },
   });
-  app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+  app.on(spec.method.toUpperCase(), spec.path, settings.access[access], async (c) => {
     const shape = spec.input.shape as Record<string, z.ZodType>;
     const query = declaredValues(shape, c.req.query());
     const path = declaredValues(shape, c.req.param() as Record<string, string>);
@@ -122,7 +150,11 @@ export function endpoint<Input extends z.ZodObject>(
     const raw = { ...query, ...body, ...path };
     // Walking a whole ingest batch costs more than the rest of its validation: only a request that holds a NUL does.
     if (holdsNul || nulCharacterPaths({ query, path }).length) refuseNulCharacters(raw, spec.perItemField);
-    const input = spec.input.parse(raw);
+    const parsed = spec.input.safeParse(raw);
+    if (!parsed.success) {
+      throw new ApiError(400, formatZodError(parsed.error), undefined, { validation: parsed.error, inputPart });
+    }
+    const input = parsed.data;
     const result = await spec.handler(input, c as RequestContext);
     return result instanceof Response ? result : c.json(result);
   });
@@ -135,6 +167,14 @@ export const fields = {
   appId: z.string().min(3).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, {
     message: "must be a reverse-domain id such as com.demo.app",
   }),
+  /**
+   * A package Id, `Publisher.PackageName`, as winget's manifests define it: 2 to 8 dot-separated parts of 1 to 32
+   * characters, none of them a space, a control character or one of \\ / : * ? " < > |; 128 characters at most.
+   */
+  packageId: z.string().max(128).regex(
+    /^[^.\s\\/:*?"<>|\p{Cc}]{1,32}(\.[^.\s\\/:*?"<>|\p{Cc}]{1,32}){1,7}$/u,
+    { message: 'must match pattern "Publisher.PackageName"' },
+  ),
   /** A boolean: `true` / `false` in a JSON body, "true" / "false" in the query string. */
   flag: z.boolean(),
   /** A list: a JSON array in a body, comma-separated in the query string. */

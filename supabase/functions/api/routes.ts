@@ -1,3 +1,4 @@
+import { requestOrganization } from "../_shared/auth.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { callAs, type Claims } from "../_shared/db.ts";
 import { djangoRestErrors, REQUIRED } from "../_shared/drf-errors.ts";
@@ -12,10 +13,9 @@ const csvResponse = (c: RequestContext, csv: string) => c.body(csv, 200, { "cont
 
 /** The organization asked for, or the key's when it is limited to exactly one. */
 function organizationOf(claims: Claims, orgId: string | undefined): string {
-  const keyOrgs = Array.isArray(claims.key_orgs) ? claims.key_orgs as string[] : [];
-  const chosen = orgId ?? (keyOrgs.length === 1 ? keyOrgs[0] : undefined);
-  if (!chosen) throw new ApiError(400, REQUIRED, undefined, { field: "org_id" });
-  return chosen;
+  const organization = requestOrganization(claims, orgId);
+  if (!organization) throw new ApiError(400, REQUIRED, undefined, { field: "org_id" });
+  return organization;
 }
 
 endpoint(app, {

@@ -57,6 +57,13 @@ export const usageEvent = z.discriminatedUnion("type", [
     workspace_is_development: z.boolean().optional(),
     workspace_is_public: z.boolean().optional(),
   }),
+  z.strictObject({
+    type: z.literal("package.view"),
+    ...common,
+    /** History from another registry: added to the day's views as is (no per-client deduplication). */
+    package_id: fields.packageId,
+    views: z.number().int().min(1).max(1_000_000_000).optional(),
+  }),
 ]);
 export type UsageEvent = z.infer<typeof usageEvent>;
 

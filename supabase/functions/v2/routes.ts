@@ -1,0 +1,76 @@
+import { requestOrganization } from "../_shared/auth.ts";
+import { callAnonymously, callAs } from "../_shared/db.ts";
+import { ApiError } from "../_shared/errors.ts";
+import { fastifyErrors } from "../_shared/fastify-errors.ts";
+import { createFunctionApp, endpoint } from "../_shared/function-app.ts";
+import { packageBody, packagePath, pathIdentifier, statsQuery } from "./input.ts";
+
+const app = createFunctionApp("v2", { errorShape: fastifyErrors });
+
+const EPOCH = new Date(0);
+const packageNotFound = () => new ApiError(404, "package not found");
+
+endpoint(app, {
+  method: "get",
+  path: "/stats",
+  access: "public",
+  summary:
+    'Views of the package route per day, ISO week or month: `{"Stats": {"Id", "Data": [{"Period", "Value"}]}}`, oldest first, bins without views left out, at most 1000 bins',
+  input: statsQuery,
+  handler: async ({ packageId, resolution, after = EPOCH, before = new Date() }) => ({
+    Stats: await callAnonymously("public.package_stats", {
+      p_identifier: packageId,
+      p_resolution: resolution,
+      p_after: after.toISOString(),
+      p_before: before.toISOString(),
+    }),
+  }),
+});
+
+endpoint(app, {
+  method: "get",
+  path: "/packages/:publisher/:name",
+  access: "public",
+  summary: "One package; counts one view per client (address and user agent), package and UTC day",
+  input: packagePath,
+  handler: async (path, c) => {
+    const identifier = pathIdentifier(path);
+    if (!identifier) throw packageNotFound();
+    const document = await callAnonymously("public.count_package_view", {
+      p_identifier: identifier,
+      p_client: c.var.client,
+    });
+    if (!document) throw packageNotFound();
+    return document;
+  },
+});
+
+endpoint(app, {
+  method: "post",
+  path: "/packages",
+  summary:
+    "Creates or updates a package of the organization (API key of mode write); returns it, without counting a view",
+  input: packageBody,
+  handler: ({ org_id, ...fields }, c) => {
+    const organization = requestOrganization(c.var.claims, org_id);
+    if (!organization) {
+      throw new ApiError(400, "body must have required property 'org_id' (the key reaches several organizations)");
+    }
+    return callAs(c.var.claims, "public.put_package", { p_org_id: organization, p_package: fields });
+  },
+});
+
+endpoint(app, {
+  method: "delete",
+  path: "/packages/:publisher/:name",
+  summary: "Deletes a package and its views (API key of mode write on its organization)",
+  input: packagePath,
+  handler: async (path, c) => {
+    const identifier = pathIdentifier(path);
+    if (!identifier) throw packageNotFound();
+    await callAs(c.var.claims, "public.delete_package", { p_identifier: identifier });
+    return c.body(null, 204);
+  },
+});
+
+export default app;

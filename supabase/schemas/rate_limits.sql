@@ -1,0 +1,68 @@
+-- Request rate limits shared by every edge function and every instance of it: one row per bucket (an API key, a
+-- signed-in user, a public client), kept by the generic cell rate algorithm (GCRA). A bucket of `limit` requests per
+-- `window` admits one request every window / limit, with bursts of up to `limit`; its whole state is one timestamp,
+-- the theoretical arrival time of the next request, so one atomic upsert decides each request.
+--
+-- Unlogged: the state is worth less than the WAL it would write, and a crash only forgets who was close to a limit.
+
+create unlogged table private.rate_limit_buckets (
+  bucket text primary key,
+  theoretical_arrival timestamptz not null
+);
+comment on table private.rate_limit_buckets is
+  'Request rate limit state per bucket (key:<id>, user:<id>, client:<hash>); a bucket whose time has passed is full and may be forgotten.';
+comment on column private.rate_limit_buckets.bucket is 'Who is limited: key:<api key id>, user:<user id> or client:<keyed hash of a public client>.';
+comment on column private.rate_limit_buckets.theoretical_arrival is
+  'GCRA state: the bucket is full again at this time; each admitted request moves it window / limit later.';
+
+alter table private.rate_limit_buckets enable row level security;
+revoke all on private.rate_limit_buckets from public, anon, authenticated;
+
+-- Runs as the functions' own database role before any request is served (no caller to check).
+create function private.take_rate_limit(p_bucket text, p_limit integer, p_window_seconds integer)
+returns table (allowed boolean, remaining integer, reset_seconds integer, retry_after_seconds integer)
+language plpgsql
+-- strict: no bucket (an unknown key), no row and nothing counted.
+strict
+set search_path = ''
+as $$
+declare
+  emission interval := pg_catalog.make_interval(secs => p_window_seconds::double precision / p_limit);
+  tolerance interval := pg_catalog.make_interval(secs => p_window_seconds);
+  arrival timestamptz;
+begin
+  if p_limit < 1 or p_window_seconds < 1 then
+    raise exception 'a rate limit needs a positive limit and window' using errcode = '22023';
+  end if;
+  insert into private.rate_limit_buckets as b (bucket, theoretical_arrival)
+  values (p_bucket, pg_catalog.now() + emission)
+  on conflict (bucket) do update
+    set theoretical_arrival = greatest(b.theoretical_arrival, pg_catalog.now()) + emission
+    where greatest(b.theoretical_arrival, pg_catalog.now()) + emission <= pg_catalog.now() + tolerance
+  returning b.theoretical_arrival into arrival;
+
+  -- Buckets whose time has passed hold nothing a new row would not: forget them now and then.
+  if pg_catalog.random() < 0.001 then
+    delete from private.rate_limit_buckets where theoretical_arrival < pg_catalog.now();
+  end if;
+
+  if arrival is not null then
+    return query select true,
+      -- The slack keeps an emission rounded to microseconds from losing one request.
+      pg_catalog.floor(extract(epoch from (pg_catalog.now() + tolerance - arrival)) / extract(epoch from emission) + 0.001)::integer,
+      pg_catalog.ceil(extract(epoch from (arrival - pg_catalog.now())))::integer,
+      0;
+    return;
+  end if;
+  -- Refused: the conflicting row is locked by the upsert above and unchanged.
+  select b.theoretical_arrival into arrival from private.rate_limit_buckets as b where b.bucket = p_bucket;
+  return query select false, 0,
+    pg_catalog.ceil(extract(epoch from (arrival - pg_catalog.now())))::integer,
+    greatest(1, pg_catalog.ceil(extract(epoch from (arrival + emission - tolerance - pg_catalog.now())))::integer);
+end
+$$;
+comment on function private.take_rate_limit(text, integer, integer) is
+  'Admits one request of a bucket limited to p_limit per p_window_seconds (GCRA) or refuses it without counting it; returns the requests left, the seconds until the bucket is full again and, when refused, the seconds to wait.';
+
+revoke all on function private.take_rate_limit(text, integer, integer) from public, anon, authenticated;
+grant execute on function private.take_rate_limit(text, integer, integer) to service_role;
