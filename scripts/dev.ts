@@ -2,7 +2,8 @@
  * npm run dev: the API on the embedded default. Without SUPABASE_DB_URL it starts an embedded PGlite database
  * (kept in .tally/pgdata, reopened on the next start) behind a Postgres socket; with it, it uses that database.
  * Either way it applies the bootstrap, the migrations and the seed, serves every function, and gives the demo app
- * 90 days of usage (nothing new when it already has them): events through the API, bundles imported as of their day.
+ * 90 days of usage (nothing new when it already has them): events through the API, bundles imported as of their day,
+ * environment activity, and two packages with their views.
  */
 import { PGlite } from "@electric-sql/pglite";
 import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
@@ -12,6 +13,7 @@ import { prepareDatabase, repoRoot } from "../shared/database.ts";
 import { DEMO_API_KEY, DEMO_APP_ID, DEMO_ORG_ID } from "../shared/demo.ts";
 import { seedDemoUsage } from "../shared/demo-usage.ts";
 import { seedDemoActivity } from "../shared/demo-activity.ts";
+import { seedDemoPackages } from "../shared/demo-packages.ts";
 import { DEFAULT_FUNCTIONS_PORT, functionNames, serveFunctions } from "../shared/functions-server.ts";
 
 const EMBEDDED_DB_PORT = Number(Deno.env.get("TALLY_EMBEDDED_DB_PORT") ?? 54322);
@@ -43,12 +45,14 @@ const base = `http://127.0.0.1:${port}/functions/v1`;
 const started = performance.now();
 const seeded = await seedDemoUsage(base, databaseUrl);
 const activityAccepted = await seedDemoActivity(base, seeded.to);
+const packageViewsAccepted = await seedDemoPackages(base, seeded.to);
 const stats = `${base}/statistics/app/${DEMO_APP_ID}?from=${seeded.from}&to=${seeded.to}`;
 const activity = `${base}/api/statistics/?stats_type=users&start=${seeded.from}&end=${seeded.to}&org_id=${DEMO_ORG_ID}`;
 console.log(`
 Demo usage of ${DEMO_APP_ID} (${seeded.from} to ${seeded.to}): ${seeded.accepted} new events, ${seeded.duplicates} already there, \
 ${seeded.bundlesRegistered} bundles imported, ${seeded.bundlesDeleted} retired, ${activityAccepted} new environment \
-activity events (${((performance.now() - started) / 1000).toFixed(1)} s)
+activity events, ${packageViewsAccepted} new days of demo package views \
+(${((performance.now() - started) / 1000).toFixed(1)} s)
 
 Tally is serving ${(await functionNames()).join(", ")} at ${base}/<function>
 
@@ -58,4 +62,6 @@ Try:
   curl -H 'authorization: ${DEMO_API_KEY}' '${stats}'
   curl -H 'authorization: ${DEMO_API_KEY}' '${stats}&graph=mau' -o mau.svg    # or graph=storage, bandwidth
   curl -H 'Authorization: Bearer ${DEMO_API_KEY}' '${activity}'    # or stats_type=developers, workspaces
+  curl '${base}/v2/packages/Tally/Demo'    # public; counts one view per client and day
+  curl '${base}/v2/stats?packageId=Tally.Demo&resolution=isoWeek'    # or day, month; after=, before=
 `);

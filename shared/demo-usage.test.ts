@@ -4,6 +4,7 @@ import type { StatsRow } from "../supabase/functions/statistics/chart.ts";
 import { dayString } from "./days.ts";
 import { DEMO_API_KEY, DEMO_APP_ID, DEMO_ORG_ID } from "./demo.ts";
 import { seedDemoActivity } from "./demo-activity.ts";
+import { demoPackageViews, seedDemoPackages } from "./demo-packages.ts";
 import { type DemoRelease, demoUsage, seedDemoUsage } from "./demo-usage.ts";
 import { invoke, test } from "./testing.ts";
 
@@ -106,4 +107,18 @@ test("the demo environment activity answers /api/statistics/ with figures; a sec
     "month",
     "year",
   ]);
+});
+
+test("the demo packages answer /v2/stats with their imported views; a second run adds nothing", async () => {
+  const today = dayString(new Date());
+  const first = await seedDemoPackages(functionsUrl, today);
+  const again = await seedDemoPackages(functionsUrl, today);
+  assert.equal(again, 0, `the first run accepted ${first}, the second nothing`);
+  const expected = demoPackageViews(today).filter((event) => event.package_id === "Tally.Demo");
+  const stats = await invoke(`v2/stats?packageId=tally.demo&after=${dayString(subDays(new Date(), 89))}`);
+  assert.equal(stats.status, 200, JSON.stringify(stats.data));
+  assert.deepEqual(
+    stats.data.Stats.Data,
+    expected.map((event) => ({ Period: `${event.timestamp.slice(0, 10)}T00:00:00.000Z`, Value: event.views })),
+  );
 });
