@@ -1,7 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { MiddlewareHandler } from "hono";
 import { type AuthEnv, requireCredential } from "./auth.ts";
 import { publicClient } from "./client-identity.ts";
 import { ApiError, appPlatformErrors, errorHandler, errorResponse, type ErrorShape, formatZodError } from "./errors.ts";

@@ -1,6 +1,7 @@
 /** What the package routes accept. */
 import { z } from "@hono/zod-openapi";
 import { isValid, parseISO } from "date-fns";
+import { ApiError } from "../_shared/errors.ts";
 import { fields } from "../_shared/function-app.ts";
 
 const RESOLUTIONS = ["day", "isoWeek", "month"] as const;
@@ -36,10 +37,13 @@ export const packagePath = z.object({
   name: z.string().describe("The rest of the package Id"),
 });
 
-/** The package Id a path names, or undefined when it cannot name one (then no package has it). */
-export function pathIdentifier({ publisher, name }: z.infer<typeof packagePath>): string | undefined {
+export const packageNotFound = () => new ApiError(404, "package not found");
+
+/** The package Id a path names; a path that cannot name one is a package that does not exist. */
+export function identifierInPath({ publisher, name }: z.infer<typeof packagePath>): string {
   const identifier = `${publisher}.${name}`;
-  return !publisher.includes(".") && fields.packageId.safeParse(identifier).success ? identifier : undefined;
+  if (publisher.includes(".") || !fields.packageId.safeParse(identifier).success) throw packageNotFound();
+  return identifier;
 }
 
 const text = (max: number) => z.string().max(max);

@@ -3,12 +3,11 @@ import { callAnonymously, callAs } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { fastifyErrors } from "../_shared/fastify-errors.ts";
 import { createFunctionApp, endpoint } from "../_shared/function-app.ts";
-import { packageBody, packagePath, pathIdentifier, statsQuery } from "./input.ts";
+import { identifierInPath, packageBody, packageNotFound, packagePath, statsQuery } from "./input.ts";
 
 const app = createFunctionApp("v2", { errorShape: fastifyErrors });
 
 const EPOCH = new Date(0);
-const packageNotFound = () => new ApiError(404, "package not found");
 
 endpoint(app, {
   method: "get",
@@ -34,10 +33,8 @@ endpoint(app, {
   summary: "One package; counts one view per client (address and user agent), package and UTC day",
   input: packagePath,
   handler: async (path, c) => {
-    const identifier = pathIdentifier(path);
-    if (!identifier) throw packageNotFound();
     const document = await callAnonymously("public.count_package_view", {
-      p_identifier: identifier,
+      p_identifier: identifierInPath(path),
       p_client: c.var.client,
     });
     if (!document) throw packageNotFound();
@@ -66,9 +63,7 @@ endpoint(app, {
   summary: "Deletes a package and its views (API key of mode write on its organization)",
   input: packagePath,
   handler: async (path, c) => {
-    const identifier = pathIdentifier(path);
-    if (!identifier) throw packageNotFound();
-    await callAs(c.var.claims, "public.delete_package", { p_identifier: identifier });
+    await callAs(c.var.claims, "public.delete_package", { p_identifier: identifierInPath(path) });
     return c.body(null, 204);
   },
 });
