@@ -6,7 +6,8 @@
  * 2. The functions served by `scripts/dev.ts` in a child process, called over HTTP.
  * 3. p50/p99 of a 90-day /statistics/app (the 500k-device app) and /statistics/org (50 apps), and of a 366-day
  *    /api/statistics/ of each stats_type (with and without org_domain) over 5 million workspace.activity events,
- *    and of the package routes (bench/packages.ts: 10,000 packages, 3 years of daily views), against a trivial
+ *    of the package routes (bench/packages.ts: 10,000 packages, 3 years of daily views) and of the traffic route
+ *    (bench/traffic.ts: 1,000 spaces, 2 years of daily traffic), against a trivial
  *    authenticated endpoint; HTTP ingest throughput (batches of 1000 device.activity and
  *    workspace.activity events, one and four in flight) against a plain multi-row INSERT of the same events into an
  *    indexed table from the same client, at the same concurrency, in alternating rounds of 20 batches: the ratio
@@ -17,6 +18,7 @@
 import postgres from "postgres";
 import { prepareDatabase, repoRoot, withDatabase } from "../shared/database.ts";
 import { type Measure, measurePackages, preparePackages } from "./packages.ts";
+import { measureTraffic, prepareTraffic } from "./traffic.ts";
 
 const BENCH_KEY = "tally_bench-key-local-only-0000000000000000";
 const PORT = Number(Deno.env.get("BENCH_PORT") ?? 54399);
@@ -225,6 +227,7 @@ async function measureIngest(events: string, makeBatches: (tag: string, count?: 
 if (Deno.env.get("BENCH_REUSE")) await prepareDatabase(databaseUrl, { seed: false });
 else await createWorkload();
 await preparePackages(databaseUrl);
+await prepareTraffic(databaseUrl);
 const server = await startServer();
 try {
   const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
@@ -242,6 +245,7 @@ try {
     }
   }
   const packages = await measurePackages(latency);
+  const traffic = await measureTraffic(latency);
   const ingestModes = [
     ...await measureIngest("device.activity, new devices", deviceBatches),
     ...await measureIngest("workspace.activity, returning users", activityBatches),
@@ -274,6 +278,7 @@ try {
         Object.entries(activity).map(([name, measured]) => [`api_statistics_366d ${name}`, measured]),
       ),
       ...packages,
+      ...traffic,
     },
     latency_ratio_to_trivial: {
       statistics_app_90d: ratios(app),
@@ -282,6 +287,7 @@ try {
         Object.entries(activity).map(([name, measured]) => [`api_statistics_366d ${name}`, ratios(measured)]),
       ),
       ...Object.fromEntries(Object.entries(packages).map(([name, measured]) => [name, ratios(measured)])),
+      ...Object.fromEntries(Object.entries(traffic).map(([name, measured]) => [name, ratios(measured)])),
     },
     counted_package_route_ratio_to_trivial_public_route: ratio(
       packages["v2_packages counted (new client each call)"].p50,
@@ -300,6 +306,7 @@ try {
       statistics_ratio_below: 5,
       api_statistics_ratio_below: 3,
       package_routes_ratio_below: 2,
+      traffic_ratio_below: 3,
       ingest_ratio_at_least: 0.33,
     },
   };
@@ -321,6 +328,7 @@ try {
     latencyRow("/statistics/org 90 days, 50 apps", org),
     ...Object.entries(activity).map(([name, measured]) => latencyRow(`/api/statistics/ 366 days, ${name}`, measured)),
     ...Object.entries(packages).map(([name, measured]) => latencyRow(name, measured)),
+    ...Object.entries(traffic).map(([name, measured]) => latencyRow(name, measured)),
     "",
     `counted package route p50 / trivial public route p50: ${results.counted_package_route_ratio_to_trivial_public_route}`,
     "",

@@ -14,6 +14,7 @@ import { DEMO_API_KEY, DEMO_APP_ID, DEMO_ORG_ID } from "../shared/demo.ts";
 import { seedDemoUsage } from "../shared/demo-usage.ts";
 import { seedDemoActivity } from "../shared/demo-activity.ts";
 import { seedDemoPackages } from "../shared/demo-packages.ts";
+import { seedDemoTraffic } from "../shared/demo-traffic.ts";
 import { DEFAULT_FUNCTIONS_PORT, functionNames, serveFunctions } from "../shared/functions-server.ts";
 
 const EMBEDDED_DB_PORT = Number(Deno.env.get("TALLY_EMBEDDED_DB_PORT") ?? 54322);
@@ -46,12 +47,13 @@ const started = performance.now();
 const seeded = await seedDemoUsage(base, databaseUrl);
 const activityAccepted = await seedDemoActivity(base, seeded.to);
 const packageViewsAccepted = await seedDemoPackages(base, seeded.to);
+const trafficAccepted = await seedDemoTraffic(base, seeded.to);
 const stats = `${base}/statistics/app/${DEMO_APP_ID}?from=${seeded.from}&to=${seeded.to}`;
 const activity = `${base}/api/statistics/?stats_type=users&start=${seeded.from}&end=${seeded.to}&org_id=${DEMO_ORG_ID}`;
 console.log(`
 Demo usage of ${DEMO_APP_ID} (${seeded.from} to ${seeded.to}): ${seeded.accepted} new events, ${seeded.duplicates} already there, \
 ${seeded.bundlesRegistered} bundles imported, ${seeded.bundlesDeleted} retired, ${activityAccepted} new environment \
-activity events, ${packageViewsAccepted} new days of demo package views \
+activity events, ${packageViewsAccepted} new days of demo package views, ${trafficAccepted} new days of demo space traffic \
 (${((performance.now() - started) / 1000).toFixed(1)} s)
 
 Tally is serving ${(await functionNames()).join(", ")} at ${base}/<function>
@@ -64,4 +66,5 @@ Try:
   curl -H 'Authorization: Bearer ${DEMO_API_KEY}' '${activity}'    # or stats_type=developers, workspaces
   curl '${base}/v2/packages/Tally/Demo'    # public; counts one view per client and day
   curl '${base}/v2/stats?packageId=Tally.Demo&resolution=isoWeek'    # or day, month; after=, before=
+  curl -H 'Authorization: ${DEMO_API_KEY}' '${base}/v1/orgs/me/statistics/all_traffic?group_by=day&start_date=${seeded.from}&org_id=${DEMO_ORG_ID}'    # or month, year; page=, per_page=
 `);

@@ -525,19 +525,8 @@ begin
   -- The same MAU changes summed per month, in a second statement: every writer locks daily rows, then monthly rows.
   perform private.add_monthly_changes(mau_changes);
 
-  -- API traffic per space; bytes stay null until some event of the day measures them.
-  insert into public.spaces (org_id, space_id)
-  select distinct org_id, subject from pg_temp.ingest_batch where event_type = 'api.request' order by 1, 2
-  on conflict do nothing;
-  insert into public.space_daily_traffic as t (org_id, space_id, day, requests, bytes)
-  select org_id, subject, day, sum(coalesce((payload ->> 'requests')::bigint, 1)), sum((payload ->> 'bytes')::bigint)
-  from pg_temp.ingest_batch where event_type = 'api.request'
-  group by org_id, subject, day
-  order by org_id, subject, day
-  on conflict (org_id, space_id, day) do update set
-    requests = t.requests + excluded.requests,
-    bytes = case when t.bytes is null and excluded.bytes is null then null
-      else coalesce(t.bytes, 0) + coalesce(excluded.bytes, 0) end;
+  -- API traffic: spaces, their rollups and the organization's, and the traffic alerts crossed.
+  perform private.ingest_api_traffic();
 
   -- Imported package views add to their days, with no per-client deduplication: the importer vouches for them.
   insert into public.package_daily_views as v (package_id, day, views)

@@ -28,7 +28,9 @@ create table public.orgs (
   logo text,
   name text not null check (char_length(name) between 1 and 128),
   management_email text not null check (char_length(management_email) between 3 and 320),
-  customer_id text
+  customer_id text,
+  -- At most (2^53 - 1) / 12, so that the yearly limit (12 times it) reads exactly in JSON clients.
+  monthly_traffic_limit bigint check (monthly_traffic_limit between 1 and 750599937895082)
 );
 comment on table public.orgs is 'Organizations: the tenants that own apps, spaces, workspaces and their statistics.';
 comment on column public.orgs.id is 'Organization id.';
@@ -39,6 +41,7 @@ comment on column public.orgs.logo is 'URL of the organization logo, if any.';
 comment on column public.orgs.name is 'Display name.';
 comment on column public.orgs.management_email is 'Contact address for billing and administration.';
 comment on column public.orgs.customer_id is 'Billing customer id; null until billing is set up.';
+comment on column public.orgs.monthly_traffic_limit is 'API traffic allowed per UTC month in bytes (alerts at 80% and 100%); null: no limit.';
 
 create table public.apps (
   app_id text primary key check (app_id ~ '^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$' and char_length(app_id) <= 128),
@@ -448,7 +451,8 @@ begin
   return (select pg_catalog.jsonb_build_object(
       'id', o.id, 'created_by', o.created_by, 'created_at', private.iso_utc(o.created_at),
       'updated_at', private.iso_utc(o.updated_at), 'logo', o.logo, 'name', o.name,
-      'management_email', o.management_email, 'customer_id', o.customer_id
+      'management_email', o.management_email, 'customer_id', o.customer_id,
+      'monthly_traffic_limit', o.monthly_traffic_limit
     ));
 end
 $$;
@@ -581,8 +585,9 @@ end
 $$;
 comment on function public.org_create(text) is 'PUT /organization: creates an organization; the caller becomes its super_admin.';
 
+-- p_limits holds the limits to change, {"monthly_traffic_limit": n or null (none)}: a key left out is unchanged.
 create function public.org_update(p_org_id uuid, p_name text default null, p_logo text default null,
-  p_management_email text default null) returns jsonb
+  p_management_email text default null, p_limits jsonb default null) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -591,7 +596,11 @@ declare
 begin
   update public.orgs
   set name = coalesce(p_name, name), logo = coalesce(p_logo, logo),
-    management_email = coalesce(p_management_email, management_email)
+    management_email = coalesce(p_management_email, management_email),
+    monthly_traffic_limit = case
+      when coalesce(p_limits ? 'monthly_traffic_limit', false) then (p_limits ->> 'monthly_traffic_limit')::bigint
+      else monthly_traffic_limit
+    end
   where id = p_org_id
   returning * into updated;
   if not found then
@@ -603,7 +612,8 @@ begin
   return pg_catalog.jsonb_build_object('status', 'Organization updated', 'data', private.org_json(updated));
 end
 $$;
-comment on function public.org_update(uuid, text, text, text) is 'POST /organization: updates name, logo or management email (admin and above).';
+comment on function public.org_update(uuid, text, text, text, jsonb) is
+  'POST /organization: updates name, logo, management email or monthly traffic limit (JSON null: none) (admin and above).';
 
 -- security definer: member emails live in auth.users, which API roles cannot read. Checks the caller's read
 -- right in the org first.
@@ -888,14 +898,14 @@ grant execute on function
 grant execute on function private.apikey_claims(text) to service_role;
 
 revoke all on function
-  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text), public.org_members(uuid),
+  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text, jsonb), public.org_members(uuid),
   public.org_member_invite(uuid, text, public.user_min_right, text), public.org_member_accept(uuid),
   public.org_member_delete(uuid, text), public.apikey_list(integer),
   public.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), public.apikey_delete(bigint),
   public.app_get(text, integer), public.app_create(uuid, text, text), public.app_delete(text)
   from public, anon;
 grant execute on function
-  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text), public.org_members(uuid),
+  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text, jsonb), public.org_members(uuid),
   public.org_member_invite(uuid, text, public.user_min_right, text), public.org_member_accept(uuid),
   public.org_member_delete(uuid, text), public.apikey_list(integer),
   public.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), public.apikey_delete(bigint),
@@ -905,7 +915,7 @@ grant execute on function
 revoke all on public.orgs, public.apps, public.org_users, public.apikeys from anon;
 grant select, insert, delete on public.orgs, public.apps, public.org_users, public.apikeys to authenticated;
 -- Only what the API lets people change: not billing (customer_id), authorship, ownership or key hashes.
-grant update (name, logo, management_email) on public.orgs to authenticated;
+grant update (name, logo, management_email, monthly_traffic_limit) on public.orgs to authenticated;
 grant update (name) on public.apps to authenticated;
 grant update (user_right, app_id) on public.org_users to authenticated;
 grant update (name, mode, limited_to_orgs, limited_to_apps, expires_at) on public.apikeys to authenticated;

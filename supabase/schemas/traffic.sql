@@ -1,65 +1,458 @@
--- API traffic of an organization's spaces: the spaces (created on their first api.request event) and their
--- requests and bytes per UTC day, written by public.ingest_events.
+-- API traffic of an organization's spaces, read by GET /v1/orgs/me/statistics/all_traffic: the spaces (created on
+-- their first api.request event), their requests and bytes per UTC day, month and year, the organization's per day,
+-- month and year, and the alerts recorded when a month's bytes cross 80% and 100% of the organization's monthly
+-- traffic limit. Ingest writes all of them in the same transaction as the raw events.
+--
+-- Bytes are known only where some event measured them: every row keeps the sum of the bytes measured and how many
+-- events measured them, and responses report null bytes where that count is 0.
+
+create type public.traffic_grain as enum ('day', 'month', 'year');
+comment on type public.traffic_grain is 'The period a traffic rollup row covers: a UTC day, month or year.';
 
 create table public.spaces (
   org_id uuid not null references public.orgs (id) on delete cascade,
-  space_id text not null check (char_length(space_id) between 1 and 128),
+  -- Integer ids, as the original API's; at most 2^53 - 1 so that JSON clients read them exactly.
+  space_id bigint not null check (space_id between 1 and 9007199254740991),
   name text not null default '',
   created_at timestamptz not null default now(),
   primary key (org_id, space_id)
 );
 comment on table public.spaces is 'Spaces of an organization whose API traffic is metered; created on their first api.request event.';
 comment on column public.spaces.org_id is 'Organization owning the space.';
-comment on column public.spaces.space_id is 'Space id, unique in the organization.';
+comment on column public.spaces.space_id is 'Space id (a positive integer), unique in the organization.';
 comment on column public.spaces.name is 'Display name.';
 comment on column public.spaces.created_at is 'When the space was first seen.';
 
-create table public.space_daily_traffic (
+create table public.space_traffic (
   org_id uuid not null,
-  space_id text not null,
-  day date not null,
+  grain public.traffic_grain not null,
+  space_id bigint not null,
+  period date not null,
   requests bigint not null default 0,
-  bytes bigint,
-  primary key (org_id, space_id, day),
+  bytes bigint not null default 0,
+  measured_events bigint not null default 0,
+  primary key (org_id, grain, space_id, period),
   foreign key (org_id, space_id) references public.spaces (org_id, space_id) on delete cascade
 );
-comment on table public.space_daily_traffic is 'Per space and UTC day: API requests and bytes.';
-comment on column public.space_daily_traffic.org_id is 'Organization.';
-comment on column public.space_daily_traffic.space_id is 'Space.';
-comment on column public.space_daily_traffic.day is 'UTC day.';
-comment on column public.space_daily_traffic.requests is 'API requests.';
-comment on column public.space_daily_traffic.bytes is 'Bytes served; null while no event of the day measured bytes.';
+-- Pages of the raw series and the ranking read every space of a period, in this order.
+create index space_traffic_by_period_idx on public.space_traffic (org_id, grain, period, space_id);
+comment on table public.space_traffic is
+  'Per space and UTC day, month or year: API requests and bytes (every period that has traffic has a row).';
+comment on column public.space_traffic.org_id is 'Organization.';
+comment on column public.space_traffic.grain is 'Whether the row covers a day, a month or a year.';
+comment on column public.space_traffic.space_id is 'Space.';
+comment on column public.space_traffic.period is 'First day of the period (the day; the 1st of the month; 1 January).';
+comment on column public.space_traffic.requests is 'API requests.';
+comment on column public.space_traffic.bytes is 'Bytes served, summed over the events that measured them.';
+comment on column public.space_traffic.measured_events is 'Events that measured bytes; while 0, the bytes are unknown (null in responses).';
+
+create table public.org_traffic (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  grain public.traffic_grain not null,
+  period date not null,
+  requests bigint not null default 0,
+  bytes bigint not null default 0,
+  measured_events bigint not null default 0,
+  active_spaces integer not null default 0,
+  primary key (org_id, grain, period)
+);
+comment on table public.org_traffic is 'Per organization and UTC day, month or year: API requests and bytes of all its spaces.';
+comment on column public.org_traffic.org_id is 'Organization.';
+comment on column public.org_traffic.grain is 'Whether the row covers a day, a month or a year.';
+comment on column public.org_traffic.period is 'First day of the period (the day; the 1st of the month; 1 January).';
+comment on column public.org_traffic.requests is 'API requests.';
+comment on column public.org_traffic.bytes is 'Bytes served, summed over the events that measured them.';
+comment on column public.org_traffic.measured_events is 'Events that measured bytes; while 0, the bytes are unknown (null in responses).';
+comment on column public.org_traffic.active_spaces is 'Spaces with traffic in the period (rows of space_traffic).';
+
+create table public.traffic_alerts (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  month date not null,
+  threshold smallint not null check (threshold in (80, 100)),
+  crossed_at timestamptz not null default now(),
+  bytes bigint not null,
+  traffic_limit bigint not null,
+  primary key (org_id, month, threshold)
+);
+comment on table public.traffic_alerts is
+  'One row per organization, month and threshold (80 or 100 percent) its bytes crossed: written by the ingest that crossed it.';
+comment on column public.traffic_alerts.org_id is 'Organization.';
+comment on column public.traffic_alerts.month is 'The UTC month (its 1st day).';
+comment on column public.traffic_alerts.threshold is 'Percent of the monthly traffic limit crossed: 80 or 100.';
+comment on column public.traffic_alerts.crossed_at is 'When the crossing ingest ran.';
+comment on column public.traffic_alerts.bytes is 'The month''s bytes after that ingest.';
+comment on column public.traffic_alerts.traffic_limit is 'The monthly traffic limit in force then, in bytes.';
 
 alter table public.spaces enable row level security;
-alter table public.space_daily_traffic enable row level security;
+alter table public.space_traffic enable row level security;
+alter table public.org_traffic enable row level security;
+alter table public.traffic_alerts enable row level security;
 
 create policy spaces_select on public.spaces for select to authenticated
   using ((select private.has_right(org_id, 'read')));
 create policy spaces_update on public.spaces for update to authenticated
   using ((select private.has_right(org_id, 'write'))) with check ((select private.has_right(org_id, 'write')));
-create policy space_daily_traffic_select on public.space_daily_traffic for select to authenticated
+create policy space_traffic_select on public.space_traffic for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy org_traffic_select on public.org_traffic for select to authenticated
+  using ((select private.has_right(org_id, 'read')));
+create policy traffic_alerts_select on public.traffic_alerts for select to authenticated
   using ((select private.has_right(org_id, 'read')));
 
-revoke all on public.spaces, public.space_daily_traffic from anon, authenticated;
+revoke all on public.spaces, public.space_traffic, public.org_traffic, public.traffic_alerts from anon, authenticated;
 grant select, update on public.spaces to authenticated;
-grant select on public.space_daily_traffic to authenticated;
+grant select on public.space_traffic, public.org_traffic, public.traffic_alerts to authenticated;
 
--- Reads run as the caller, so row-level security still applies.
-create function private.space_daily_traffic(p_org_id uuid, p_space_id text, p_from date, p_to date)
-returns table (day date, requests bigint, bytes bigint)
-language sql stable
+-- ---------------------------------------------------------------------------------------------------------------
+-- Ingest
+
+-- Called by public.ingest_events (security definer) once the batch's rights are checked. Rows are written in key
+-- order, space rows before organization rows before alerts, so that concurrent batches lock in the same order. An
+-- organization row's bytes before the batch are its bytes after minus the batch's: the upsert runs on the row
+-- locked, so each crossing is seen by exactly one batch.
+create function private.ingest_api_traffic() returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  this_month date := pg_catalog.date_trunc('month', pg_catalog.now() at time zone 'UTC')::date;
+begin
+  if not exists (select 1 from pg_temp.ingest_batch where event_type = 'api.request') then
+    return;
+  end if;
+
+  insert into public.spaces (org_id, space_id)
+  select distinct org_id, subject::bigint from pg_temp.ingest_batch where event_type = 'api.request' order by 1, 2
+  on conflict do nothing;
+
+  with batch as (
+    select b.org_id, g.grain, b.subject::bigint as space_id,
+      pg_catalog.date_trunc(g.grain::text, b.day::timestamp)::date as period,
+      sum(coalesce((b.payload ->> 'requests')::bigint, 1)) as requests,
+      coalesce(sum((b.payload ->> 'bytes')::bigint), 0) as bytes,
+      count(b.payload -> 'bytes') as measured_events
+    from pg_temp.ingest_batch as b
+    cross join pg_catalog.unnest(pg_catalog.enum_range(null::public.traffic_grain)) as g (grain)
+    where b.event_type = 'api.request'
+    group by 1, 2, 3, 4
+  ),
+  space_rows as (
+    insert into public.space_traffic as t (org_id, grain, space_id, period, requests, bytes, measured_events)
+    select org_id, grain, space_id, period, requests, bytes, measured_events from batch
+    order by org_id, grain, space_id, period
+    on conflict (org_id, grain, space_id, period) do update set
+      requests = t.requests + excluded.requests,
+      bytes = t.bytes + excluded.bytes,
+      measured_events = t.measured_events + excluded.measured_events
+    returning t.org_id, t.grain, t.period, t.xmax = 0 as inserted
+  ),
+  new_spaces as (
+    select org_id, grain, period, count(*) filter (where inserted) as spaces from space_rows group by 1, 2, 3
+  ),
+  changes as (
+    select b.org_id, b.grain, b.period, sum(b.requests) as requests, sum(b.bytes) as bytes,
+      sum(b.measured_events) as measured_events
+    from batch as b
+    group by 1, 2, 3
+  ),
+  org_rows as (
+    insert into public.org_traffic as o (org_id, grain, period, requests, bytes, measured_events, active_spaces)
+    select c.org_id, c.grain, c.period, c.requests, c.bytes, c.measured_events, n.spaces
+    from changes as c
+    join new_spaces as n using (org_id, grain, period)
+    order by c.org_id, c.grain, c.period
+    on conflict (org_id, grain, period) do update set
+      requests = o.requests + excluded.requests,
+      bytes = o.bytes + excluded.bytes,
+      measured_events = o.measured_events + excluded.measured_events,
+      active_spaces = o.active_spaces + excluded.active_spaces
+    returning o.org_id, o.grain, o.period, o.bytes
+  )
+  insert into public.traffic_alerts (org_id, month, threshold, bytes, traffic_limit)
+  select r.org_id, r.period, t.threshold, r.bytes, g.monthly_traffic_limit
+  from org_rows as r
+  join changes as c using (org_id, grain, period)
+  join public.orgs as g on g.id = r.org_id
+  cross join (values (80::smallint), (100::smallint)) as t (threshold)
+  where r.grain = 'month' and r.period = this_month and g.monthly_traffic_limit is not null
+    and (r.bytes - c.bytes)::numeric * 100 < g.monthly_traffic_limit::numeric * t.threshold
+    and r.bytes::numeric * 100 >= g.monthly_traffic_limit::numeric * t.threshold
+  order by 1, 2, 3
+  on conflict do nothing;
+end
+$$;
+comment on function private.ingest_api_traffic() is
+  'Adds the batch''s api.request events to the spaces, the space and organization rollups of each grain, and records the traffic alerts they cross.';
+
+-- The bench and migrations write day rows directly; this derives the rest from them.
+create function private.rebuild_org_traffic(p_org_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  delete from public.space_traffic where org_id = p_org_id and grain <> 'day';
+  delete from public.org_traffic where org_id = p_org_id;
+  insert into public.space_traffic (org_id, grain, space_id, period, requests, bytes, measured_events)
+  select t.org_id, g.grain, t.space_id, pg_catalog.date_trunc(g.grain::text, t.period::timestamp)::date,
+    sum(t.requests), sum(t.bytes), sum(t.measured_events)
+  from public.space_traffic as t
+  cross join (values ('month'::public.traffic_grain), ('year')) as g (grain)
+  where t.org_id = p_org_id and t.grain = 'day'
+  group by 1, 2, 3, 4;
+  insert into public.org_traffic (org_id, grain, period, requests, bytes, measured_events, active_spaces)
+  select org_id, grain, period, sum(requests), sum(bytes), sum(measured_events), count(*)
+  from public.space_traffic
+  where org_id = p_org_id
+  group by 1, 2, 3;
+end
+$$;
+comment on function private.rebuild_org_traffic(uuid) is
+  'Recomputes an organization''s month and year space rows and all its organization rows from its day rows.';
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Reading
+
+-- The fewest rollup periods that tile [p_start, p_end]: whole years (when p_coarsest allows), then whole months,
+-- then days. Each segment is a half-open range of period starts of one grain.
+create function private.traffic_segments(p_start date, p_end date, p_coarsest public.traffic_grain)
+returns table (grain public.traffic_grain, period_from date, period_until date)
+language plpgsql immutable
+rows 5
+set search_path = ''
+as $$
+declare
+  next_day date := p_end + 1;
+  -- The first period starts on or after p_start, and the start of the period after p_end's.
+  years_from date := (pg_catalog.date_trunc('year', (p_start - 1)::timestamp) + interval '1 year')::date;
+  years_until date := pg_catalog.date_trunc('year', next_day::timestamp)::date;
+  months_from date := (pg_catalog.date_trunc('month', (p_start - 1)::timestamp) + interval '1 month')::date;
+  months_until date := pg_catalog.date_trunc('month', next_day::timestamp)::date;
+begin
+  if p_coarsest < 'year' or years_from >= years_until then
+    years_from := null;
+  end if;
+  if p_coarsest < 'month' or months_from >= months_until then
+    months_from := null;
+  end if;
+  return query
+  select s.grain, s.period_from, s.period_until
+  from (values
+    ('year'::public.traffic_grain, years_from, years_until),
+    ('month', months_from, coalesce(years_from, months_until)),
+    ('month', years_until, case when years_from is not null then months_until end),
+    ('day', p_start, coalesce(months_from, next_day)),
+    ('day', months_until, case when months_from is not null then next_day end)
+  ) as s (grain, period_from, period_until)
+  where s.period_from < s.period_until;
+end
+$$;
+comment on function private.traffic_segments(date, date, public.traffic_grain) is
+  'The rollup periods (grain, [from, until) of period starts) that tile a range of days, no coarser than p_coarsest.';
+
+-- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
+-- year of 1,000 spaces), after checking the caller's read right in the organization.
+create function public.traffic_statistics(p_org_id uuid, p_start date, p_end date,
+  p_group_by public.traffic_grain default 'month', p_page integer default 1, p_per_page integer default 100)
+returns json
+language plpgsql stable
+security definer
 set search_path = ''
 set jit = off
+-- Plans for the request's own grain and range: a generic plan cannot tell a day's 1,000 rows from a year's.
+set plan_cache_mode = force_custom_plan
 as $$
-  select d::date, coalesce(sum(t.requests), 0)::bigint, sum(t.bytes)::bigint
-  from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
-  left join public.space_daily_traffic as t
-    on t.org_id = p_org_id and (p_space_id is null or t.space_id = p_space_id) and t.day = d::date
-  group by d
-  order by d
-$$;
-comment on function private.space_daily_traffic(uuid, text, date, date) is
-  'Per day: API requests and bytes of one space (or all spaces of the org when p_space_id is null); bytes null when unmeasured.';
+declare
+  unit text := p_group_by::text;
+  step interval := ('1 ' || p_group_by::text)::interval;
+  label text := case p_group_by when 'day' then 'YYYY-MM-DD' when 'month' then 'YYYY-MM' else 'YYYY' end;
+  today date := (pg_catalog.now() at time zone 'UTC')::date;
+  traffic_limit bigint;
+  used_this_year bigint;
+  requests_last_days bigint;
+  top_ids bigint[];
+  spaces_with_traffic integer;
+  whole_from date;
+  whole_until date;
+  whole_rows bigint;
+  row_total bigint;
+  statistics json;
+begin
+  if not private.has_right(p_org_id, 'read') then
+    raise exception 'Organization not found' using errcode = 'PT404';
+  end if;
+  if p_start is null or p_end is null or p_start > p_end then
+    raise exception 'start_date must not be after end_date' using errcode = 'PT400';
+  end if;
+  if (p_group_by = 'day' and p_end - p_start >= 366) or p_end >= (p_start + interval '10 years')::date then
+    raise exception 'The range may span at most 366 days with group_by=day and 10 years otherwise' using errcode = 'PT400';
+  end if;
+  if p_page < 1 or p_per_page not between 1 and 1000 then
+    raise exception 'page starts at 1 and per_page is between 1 and 1000' using errcode = 'PT400';
+  end if;
 
-revoke all on function private.space_daily_traffic(uuid, text, date, date) from public, anon, authenticated;
-grant execute on function private.space_daily_traffic(uuid, text, date, date) to authenticated, service_role;
+  select o.monthly_traffic_limit into traffic_limit from public.orgs as o where o.id = p_org_id;
+  select coalesce(sum(t.bytes), 0) into used_this_year from public.org_traffic as t
+  where t.org_id = p_org_id and t.grain = 'year' and t.period = pg_catalog.date_trunc('year', today::timestamp)::date;
+  select coalesce(sum(t.requests), 0) into requests_last_days from public.org_traffic as t
+  where t.org_id = p_org_id and t.grain = 'day' and t.period between today - 6 and today;
+
+  -- The top spaces: most bytes, then most requests, then the lower id, over the whole range.
+  select (pg_catalog.array_agg(ranked.space_id order by ranked.position) filter (where ranked.position <= 5)),
+    count(*)
+  into top_ids, spaces_with_traffic
+  from (
+    select t.space_id, pg_catalog.row_number() over (order by sum(t.bytes) desc, sum(t.requests) desc, t.space_id) as position
+    from private.traffic_segments(p_start, p_end, 'year') as s
+    join public.space_traffic as t
+      on t.org_id = p_org_id and t.grain = s.grain and t.period >= s.period_from and t.period < s.period_until
+    group by t.space_id
+  ) as ranked;
+
+  -- The raw series is paged over (group, space). Whole groups are rows of their grain, read in index order as far
+  -- as the page needs; the groups the range cuts (its first and last) are summed from finer rows.
+  select s.period_from, s.period_until into whole_from, whole_until
+  from private.traffic_segments(p_start, p_end, p_group_by) as s where s.grain = p_group_by;
+  select coalesce(sum(t.active_spaces), 0) into whole_rows from public.org_traffic as t
+  where t.org_id = p_org_id and t.grain = p_group_by and t.period >= whole_from and t.period < whole_until;
+
+  with org_pieces as (
+    select pg_catalog.date_trunc(unit, t.period::timestamp)::date as period, t.requests, t.bytes, t.measured_events
+    from private.traffic_segments(p_start, p_end, p_group_by) as s
+    join public.org_traffic as t
+      on t.org_id = p_org_id and t.grain = s.grain and t.period >= s.period_from and t.period < s.period_until
+  ),
+  org_groups as (
+    select g.period, coalesce(sum(p.requests), 0)::bigint as requests, coalesce(sum(p.bytes), 0)::bigint as bytes,
+      coalesce(sum(p.measured_events), 0)::bigint as measured_events
+    from (
+      select d::date as period
+      from pg_catalog.generate_series(pg_catalog.date_trunc(unit, p_start::timestamp), p_end::timestamp, step) as d
+    ) as g
+    left join org_pieces as p using (period)
+    group by g.period
+  ),
+  top_groups as (
+    select t.space_id, pg_catalog.date_trunc(unit, t.period::timestamp)::date as period, sum(t.requests)::bigint as requests,
+      sum(t.bytes)::bigint as bytes, sum(t.measured_events)::bigint as measured_events
+    from private.traffic_segments(p_start, p_end, p_group_by) as s
+    join public.space_traffic as t
+      on t.org_id = p_org_id and t.grain = s.grain and t.space_id = any (top_ids) and t.period >= s.period_from
+        and t.period < s.period_until
+    group by 1, 2
+  ),
+  other_groups as (
+    select o.period, o.requests - coalesce(sum(t.requests), 0) as requests, o.bytes - coalesce(sum(t.bytes), 0) as bytes,
+      o.measured_events - coalesce(sum(t.measured_events), 0) as measured_events
+    from org_groups as o
+    left join top_groups as t using (period)
+    group by o.period, o.requests, o.bytes, o.measured_events
+  ),
+  cut_groups as materialized (
+    select pg_catalog.date_trunc(unit, t.period::timestamp)::date as period, t.space_id, sum(t.requests)::bigint as requests,
+      sum(t.bytes)::bigint as bytes, sum(t.measured_events)::bigint as measured_events
+    from private.traffic_segments(p_start, p_end, p_group_by) as s
+    join public.space_traffic as t
+      on t.org_id = p_org_id and t.grain = s.grain and t.period >= s.period_from and t.period < s.period_until
+    where s.grain < p_group_by
+    group by 1, 2
+  ),
+  page as (
+    select r.period, r.space_id, r.requests, r.bytes, r.measured_events
+    from (
+      select * from cut_groups where whole_from is null or period < whole_from
+      union all
+      (
+        select t.period, t.space_id, t.requests, t.bytes, t.measured_events
+        from public.space_traffic as t
+        where t.org_id = p_org_id and t.grain = p_group_by and t.period >= whole_from and t.period < whole_until
+        order by t.period, t.space_id
+        limit p_page::bigint * p_per_page
+      )
+      union all
+      select * from cut_groups where period >= whole_until
+    ) as r
+    order by r.period, r.space_id
+    offset (p_page - 1)::bigint * p_per_page
+    limit p_per_page
+  )
+  select pg_catalog.json_build_object(
+    'montly_traffic_limit', traffic_limit,
+    'monthly_traffic_limit', traffic_limit,
+    'yearly_traffic_limit', traffic_limit * 12,
+    'traffic_used_this_year', used_this_year,
+    'cumulated_traffic', pg_catalog.json_build_object(
+      'requests_used_last_days', requests_last_days,
+      'total_requests_per_time_period', (select sum(requests)::bigint from org_groups),
+      'total_traffic_per_time_period', (select sum(bytes)::bigint from org_groups),
+      'traffic', (
+        select pg_catalog.json_agg(pg_catalog.json_build_object('date', pg_catalog.to_char(period, label),
+          'api_requests', requests, 'total_bytes', case when measured_events > 0 then bytes end) order by period)
+        from org_groups
+      )
+    ),
+    'traffic_top_spaces', coalesce((
+      select pg_catalog.json_object_agg(series.name, series.entries order by series.position)
+      from (
+        select t.space_id::text as name, pg_catalog.array_position(top_ids, t.space_id) as position,
+          pg_catalog.json_agg(pg_catalog.json_build_object('date', pg_catalog.to_char(t.period, label),
+            'api_requests', t.requests, 'total_bytes', case when t.measured_events > 0 then t.bytes end)
+            order by t.period) as entries
+        from top_groups as t
+        group by t.space_id
+        union all
+        select 'other_spaces', 6, pg_catalog.json_agg(pg_catalog.json_build_object('date', pg_catalog.to_char(o.period, label),
+            'api_requests', o.requests, 'total_bytes', case when o.measured_events > 0 then o.bytes end)
+            order by o.period)
+        from other_groups as o
+        where spaces_with_traffic > 5 and (o.requests > 0 or o.measured_events > 0)
+        having count(*) > 0
+      ) as series
+    ), '{}'::json),
+    'traffic', coalesce((
+      select pg_catalog.json_agg(pg_catalog.json_build_object('date', pg_catalog.to_char(p.period, label),
+        'api_requests', p.requests, 'total_bytes', case when p.measured_events > 0 then p.bytes end,
+        'space_id', p.space_id) order by p.period, p.space_id)
+      from page as p
+    ), '[]'::json)
+  ),
+  whole_rows + (select count(*) from cut_groups)
+  into statistics, row_total;
+
+  return pg_catalog.json_build_object('statistics', statistics, 'total', row_total);
+
+
+end
+$$;
+comment on function public.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer) is
+  'GET /v1/orgs/me/statistics/all_traffic: limits, this year''s bytes, the organization''s series, its top 5 spaces and the rest, and one page of the raw series per space (with its total row count).';
+
+-- Runs as the caller: row-level security shows the organization's alerts to its readers.
+create function public.list_traffic_alerts(p_org_id uuid) returns json
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if not private.has_right(p_org_id, 'read') then
+    raise exception 'Organization not found' using errcode = 'PT404';
+  end if;
+  return coalesce((
+    select pg_catalog.json_agg(pg_catalog.json_build_object('month', pg_catalog.to_char(a.month, 'YYYY-MM'),
+      'threshold', a.threshold, 'crossed_at', private.iso_utc(a.crossed_at), 'bytes', a.bytes,
+      'limit', a.traffic_limit) order by a.month, a.threshold)
+    from public.traffic_alerts as a
+    where a.org_id = p_org_id
+  ), '[]'::json);
+end
+$$;
+comment on function public.list_traffic_alerts(uuid) is
+  'GET /v1/orgs/me/traffic_alerts: the months and thresholds (80, 100 percent of the monthly limit) the organization''s bytes crossed.';
+
+revoke all on function private.ingest_api_traffic() from public, anon, authenticated;
+revoke all on function private.rebuild_org_traffic(uuid) from public, anon, authenticated;
+revoke all on function private.traffic_segments(date, date, public.traffic_grain) from public, anon;
+revoke all on function public.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer) from public, anon;
+revoke all on function public.list_traffic_alerts(uuid) from public, anon;
+grant execute on function private.traffic_segments(date, date, public.traffic_grain) to authenticated, service_role;
+grant execute on function public.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer)
+  to authenticated, service_role;
+grant execute on function public.list_traffic_alerts(uuid) to authenticated, service_role;

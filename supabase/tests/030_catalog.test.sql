@@ -73,7 +73,8 @@ $$, array[
   'public.put_workspace',                 -- environment_activity.sql
   'public.statistics_app',                -- statistics.sql
   'public.statistics_org',                -- statistics.sql
-  'public.statistics_user'                -- statistics.sql
+  'public.statistics_user',               -- statistics.sql
+  'public.traffic_statistics'             -- traffic.sql
 ]::text[], 'the security definer functions in public and private are exactly the reviewed ones');
 
 select * from finish();

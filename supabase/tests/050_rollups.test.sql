@@ -32,7 +32,7 @@ union all
 select jsonb_build_object('type', 'api.request', 'space_id', space_id, 'requests', 2) ||
   case when measured then jsonb_build_object('bytes', 500) else '{}' end ||
   jsonb_build_object('timestamp', ((:'base'::date + offset_days)::timestamp)::text || 'Z')
-from (values ('s1', -1, true), ('s1', 0, false), ('s1', 0, true), ('s2', 31, false), ('s2', 31, false)) as t (space_id, offset_days, measured)
+from (values (1, -1, true), (1, 0, false), (1, 0, true), (2, 31, false), (2, 31, false)) as t (space_id, offset_days, measured)
 union all
 select jsonb_build_object('type', 'workspace.activity', 'workspace_id', workspace_id, 'user_id', user_id, 'kind', kind,
   'org_domain', 'acme.com', 'timestamp', ((:'base'::date + offset_days)::timestamp)::text || 'Z')
@@ -127,18 +127,16 @@ select results_eq(
   'the bundle deleted mid-range stops counting on its deletion day'
 );
 select results_eq(
-  format($$select day, requests, bytes from private.space_daily_traffic(%L, 's1', %L::date - 2, %L::date + 1)$$, :'org', :'base', :'base'),
-  format($$select d::date,
-      coalesce((select sum((payload ->> 'requests')::bigint) from raw_events where subject = 's1' and day = d::date),
-        0)::bigint,
-      (select sum((payload ->> 'bytes')::bigint) from raw_events where subject = 's1' and day = d::date)::bigint
-    from generate_series(%L::date - 2, %L::date + 1, interval '1 day') as d$$, :'base', :'base'),
-  'space traffic equals the raw requests and bytes of each day (bytes null where none measured)'
+  format($$select period, requests, case when measured_events > 0 then bytes end from public.space_traffic
+    where org_id = %L and grain = 'day' order by space_id, period$$, :'org'),
+  $$select day, sum((payload ->> 'requests')::bigint)::bigint, sum((payload ->> 'bytes')::bigint)::bigint from raw_events
+    where event_type = 'api.request' group by subject, day order by subject, day$$,
+  'space traffic equals the raw requests and bytes of each day (bytes unknown where none measured)'
 );
 select is(
-  (select bytes from private.space_daily_traffic(:'org', 's2', :'base'::date + 31, :'base'::date + 31)),
-  null::bigint,
-  'unmeasured bytes stay null'
+  (select measured_events from public.space_traffic where org_id = :'org' and space_id = 2 and grain = 'day'),
+  0::bigint,
+  'unmeasured bytes stay unknown'
 );
 
 create temporary view raw_activity as

@@ -2,7 +2,7 @@
 -- (read and above) and written only by public.ingest_events; spaces and workspaces may also be renamed or
 -- re-flagged by write and above. Every actor x table x operation is one assertion.
 begin;
-select plan(476);
+select plan(532);
 
 select tests.create_user(handle)
 from unnest(array['m_super', 'm_admin', 'm_write', 'm_read', 'm_invited', 'm_outsider']) as handle;
@@ -12,6 +12,8 @@ select tests.add_member(:'org', 'm_write', 'write');
 select tests.add_member(:'org', 'm_read', 'read');
 select tests.add_member(:'org', 'm_invited', 'invite_read');
 insert into public.apps (app_id, owner_org, name) values ('com.rls.metered', :'org', 'Metered');
+-- A limit the api.request below crosses, so that traffic_alerts has rows.
+update public.orgs set monthly_traffic_limit = 10 where id = :'org';
 
 select tests.authenticate_with_key('m_super', 'upload', array[:'org']::uuid[]);
 select public.ingest_events(jsonb_build_array(
@@ -21,7 +23,7 @@ select public.ingest_events(jsonb_build_array(
     'timestamp', now() - interval '1 day'),
   jsonb_build_object('type', 'bundle.download', 'app_id', 'com.rls.metered', 'device_id', 'd1', 'bytes', 10,
     'timestamp', now()),
-  jsonb_build_object('type', 'api.request', 'space_id', 's1', 'timestamp', now()),
+  jsonb_build_object('type', 'api.request', 'space_id', 1, 'bytes', 10, 'timestamp', now()),
   jsonb_build_object('type', 'workspace.activity', 'workspace_id', 'w1', 'user_id', 'u1', 'kind', 'user',
     'timestamp', now())
 ));
@@ -31,7 +33,8 @@ create temporary table metered_tables (name text, first_column text, writable_by
 insert into metered_tables values
   ('usage_events', 'event_type', false), ('usage_event_ids', 'client_id', false),
   ('device_activity_days', 'device_id', false), ('app_daily_usage', 'mau_delta', false),
-  ('app_monthly_changes', 'mau_delta', false), ('space_daily_traffic', 'requests', false),
+  ('app_monthly_changes', 'mau_delta', false), ('space_traffic', 'requests', false),
+  ('org_traffic', 'requests', false), ('traffic_alerts', 'bytes', false),
   ('environment_users', 'org_domain', false), ('workspace_users', 'first_seen', false),
   ('workspace_user_months', 'user_days', false), ('environment_user_months', 'user_days', false),
   ('environment_registrations', 'registered', false), ('environment_daily_actives', 'actives', false),

@@ -42,9 +42,11 @@ export interface Problem {
   retryAfterSeconds?: number;
 }
 
-/** How one surface writes its errors: the body for a problem (the status stays the problem's). */
+/** How one surface writes its errors: the body for a problem, and the status of invalid input. */
 export interface ErrorShape {
   body(problem: Problem): unknown;
+  /** The status invalid input (a 400 problem) is answered with, when the surface's original uses another. */
+  invalidStatus?: ContentfulStatusCode;
   /** The shapes in a sentence each, for the OpenAPI document. */
   described: { invalid: string; other: string };
 }
@@ -57,7 +59,8 @@ export const appPlatformErrors: ErrorShape = {
 
 /** A response in the surface's error shape. */
 export function errorResponse(c: Context, problem: Problem, shape: ErrorShape = appPlatformErrors) {
-  return c.json(shape.body(problem) as Record<string, unknown>, problem.status);
+  const status = problem.status === 400 ? shape.invalidStatus ?? 400 : problem.status;
+  return c.json(shape.body(problem) as Record<string, unknown>, status);
 }
 
 // Standard SQLSTATEs that describe bad input or a conflict rather than a server fault.

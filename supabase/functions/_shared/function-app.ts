@@ -130,7 +130,7 @@ export function endpoint<Input extends z.ZodObject>(
     },
     responses: {
       200: { description: "Success" },
-      400: { description: shape.described.invalid },
+      [shape.invalidStatus ?? 400]: { description: shape.described.invalid },
       ...(access === "key"
         ? {
           401: { description: `Missing, unknown or expired key: ${shape.described.other}` },

@@ -8,6 +8,15 @@ const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000;
 
 const id = z.string().min(1).max(128);
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A space id: a positive integer that JSON clients read exactly, as a number or its decimal digits. */
+const SPACE_ID = "must be a positive integer of at most 2^53 - 1 (a number or its digits)";
+const spaceId = z.union([z.number(), z.string()], { error: SPACE_ID }).refine(
+  (value) =>
+    typeof value === "number"
+      ? Number.isSafeInteger(value) && value >= 1
+      : /^[1-9]\d{0,15}$/.test(value) && Number(value) <= Number.MAX_SAFE_INTEGER,
+  { error: SPACE_ID },
+);
 
 const common = {
   timestamp: z.iso.datetime({ offset: true }).optional(),
@@ -41,9 +50,13 @@ export const usageEvent = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("api.request"),
     ...common,
-    space_id: id,
+    space_id: spaceId,
     requests: z.number().int().min(0).max(1_000_000_000).optional(),
     bytes: bytes.optional(),
+  }).refine(({ requests, bytes }) => requests !== 0 || bytes !== undefined, {
+    // Every rollup row then has traffic: requests, or bytes measured.
+    message: "must be at least 1 when the event measures no bytes",
+    path: ["requests"],
   }),
   z.strictObject({
     type: z.literal("workspace.activity"),

@@ -29,19 +29,23 @@ endpoint(app, {
 endpoint(app, {
   method: "post",
   path: "/",
-  summary: "Update an organization (admin and above)",
+  summary: "Update an organization (admin and above); monthly_traffic_limit in bytes, null for none",
   input: z.strictObject({
     orgId: fields.uuid,
     name: z.string().min(1).max(128).optional(),
     logo: z.url().max(2048).optional(),
     management_email: email.optional(),
+    // At most (2^53 - 1) / 12: the yearly limit, 12 times it, still reads exactly in JSON.
+    monthly_traffic_limit: z.number().int().min(1).max(Math.floor(Number.MAX_SAFE_INTEGER / 12)).nullable().optional(),
   }),
-  handler: ({ orgId, name, logo, management_email }, c) =>
+  handler: ({ orgId, name, logo, management_email, monthly_traffic_limit }, c) =>
     callAs(c.var.claims, "public.org_update", {
       p_org_id: orgId,
       p_name: name,
       p_logo: logo,
       p_management_email: management_email,
+      // Only the limits given change; null removes one.
+      p_limits: monthly_traffic_limit === undefined ? undefined : { monthly_traffic_limit },
     }),
 });
 

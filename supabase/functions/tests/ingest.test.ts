@@ -26,7 +26,7 @@ test("a batch retried three times counts once", async () => {
   const events = [
     { type: "device.activity", id: "r-1", app_id: appId, device_id: "dev-1" },
     { type: "bundle.download", id: "r-2", app_id: appId, device_id: "dev-1", bytes: 1000 },
-    { type: "api.request", id: "r-3", space_id: "space-1", requests: 2, bytes: 10 },
+    { type: "api.request", id: "r-3", space_id: 1, requests: 2, bytes: 10 },
   ];
   const replies = [];
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -40,7 +40,7 @@ test("a batch retried three times counts once", async () => {
   assert.deepEqual(await todayUsage(appId), { mau: 1, bandwidth: 1000 });
   assert.equal(await rawEventCount(orgId), 3);
   const [traffic] =
-    await adminDb`select requests::int, bytes::int from public.space_daily_traffic where org_id = ${orgId}`;
+    await adminDb`select requests::int, bytes::int from public.space_traffic where org_id = ${orgId} and grain = 'day'`;
   assert.deepEqual({ ...traffic }, { requests: 2, bytes: 10 });
 });
 
@@ -99,7 +99,7 @@ test("a batch with one bad event writes nothing and lists the problem by index",
 
 test("limits: count, size and timestamps give 400/413 with a clear message", async () => {
   const { appId, uploadKey } = await orgWithApp("limits");
-  const tooMany = Array.from({ length: 1001 }, () => ({ type: "api.request", space_id: "s" }));
+  const tooMany = Array.from({ length: 1001 }, () => ({ type: "api.request", space_id: 1 }));
   const count = await invoke("ingest", { method: "POST", credential: uploadKey, body: { events: tooMany } });
   assert.equal(count.status, 400);
   assert.equal(count.data.error, "Invalid events: at most 1000 events per batch");
@@ -110,7 +110,7 @@ test("limits: count, size and timestamps give 400/413 with a clear message", asy
 
   const big = Array.from(
     { length: 900 },
-    () => ({ type: "api.request", space_id: "s".repeat(120), id: "i".repeat(1100) }),
+    () => ({ type: "api.request", space_id: 1, id: "i".repeat(1200) }),
   );
   const size = await invoke("ingest", { method: "POST", credential: uploadKey, body: { events: big } });
   assert.equal(size.status, 413);
@@ -193,4 +193,32 @@ test("space and workspace events need an org: the key's single org, or org_id", 
     ["w2", "", 1],
     ["w2", "acme.com", 1],
   ]);
+});
+
+test("api.request: space ids are positive integers (numbers or digits); an event needs requests or bytes", async () => {
+  const { uploadKey } = await orgWithApp("space-ids");
+  const events = [
+    { type: "api.request", space_id: 42 },
+    { type: "api.request", space_id: "42", bytes: 5 },
+    { type: "api.request", space_id: 9007199254740991, requests: 0, bytes: 0 },
+    { type: "api.request", space_id: "space-1" },
+    { type: "api.request", space_id: 0 },
+    { type: "api.request", space_id: "042" },
+    { type: "api.request", space_id: 9007199254740992 },
+    { type: "api.request", space_id: 4.5 },
+    { type: "api.request", space_id: 7, requests: 0 },
+  ];
+  const refused = await invoke("ingest", { method: "POST", credential: uploadKey, body: { events } });
+  assert.equal(refused.status, 400);
+  const idProblem = "space_id: must be a positive integer of at most 2^53 - 1 (a number or its digits)";
+  assert.deepEqual(refused.data.errors, [
+    ...[3, 4, 5, 6, 7].map((index) => ({ index, error: idProblem })),
+    { index: 8, error: "requests: must be at least 1 when the event measures no bytes" },
+  ]);
+  const accepted = await invoke("ingest", {
+    method: "POST",
+    credential: uploadKey,
+    body: { events: events.slice(0, 3) },
+  });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.data));
 });

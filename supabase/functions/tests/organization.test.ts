@@ -21,6 +21,7 @@ test("PUT /organization creates an org whose creator is super_admin; GET lists a
     "id",
     "logo",
     "management_email",
+    "monthly_traffic_limit",
     "name",
     "updated_at",
   ]);

@@ -75,6 +75,8 @@ async function successfulCallOfEveryRoute(): Promise<Call[]> {
     { route: "POST /v2/packages", path: "v2/packages", body: { Id: packageId, Name: "Extras", Publisher: "Tally" } },
     { route: "GET /v2/packages/{publisher}/{name}", path: `v2/packages/${packageId.replace(".", "/")}` },
     { route: "GET /v2/stats", path: `v2/stats?packageId=${packageId}` },
+    { route: "GET /v1/orgs/me/statistics/all_traffic", path: "v1/orgs/me/statistics/all_traffic?group_by=day" },
+    { route: "GET /v1/orgs/me/traffic_alerts", path: "v1/orgs/me/traffic_alerts" },
     {
       route: "DELETE /v2/packages/{publisher}/{name}",
       path: `v2/packages/${packageId.replace(".", "/")}`,

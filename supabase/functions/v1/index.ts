@@ -1,0 +1,3 @@
+import app from "./routes.ts";
+
+Deno.serve(app.fetch);
