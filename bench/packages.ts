@@ -5,8 +5,7 @@
  * rate limit and one index probe), which isolates what counting costs.
  */
 import { subDays, subMonths, subWeeks } from "date-fns";
-import postgres from "postgres";
-import { repoRoot } from "../shared/database.ts";
+import { repoRoot, runSql } from "../shared/database.ts";
 
 export type Latency = { p50: number; p99: number };
 export type Measure = (
@@ -15,12 +14,7 @@ export type Measure = (
 ) => Promise<Latency>;
 
 export async function preparePackages(databaseUrl: string) {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(await Deno.readTextFile(`${repoRoot}bench/packages.sql`));
-  } finally {
-    await sql.end();
-  }
+  await runSql(databaseUrl, await Deno.readTextFile(`${repoRoot}bench/packages.sql`));
 }
 
 export async function measurePackages(latency: Measure): Promise<Record<string, Latency>> {

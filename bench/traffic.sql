@@ -24,4 +24,4 @@ where not exists (select 1 from public.org_traffic where org_id = '00000000-0000
 
 select private.rebuild_org_traffic('00000000-0000-4000-8000-0000000000a4')
 where not exists (select 1 from public.org_traffic where org_id = '00000000-0000-4000-8000-0000000000a4');
-vacuum analyze public.spaces, public.space_traffic, public.org_traffic;
+analyze public.spaces, public.space_traffic, public.org_traffic;

@@ -3,19 +3,13 @@
  * kept database too), then p50/p99 of GET /v1/orgs/me/statistics/all_traffic over the last whole calendar year by
  * day, month and year (the first page of the raw series, 100 rows).
  */
-import postgres from "postgres";
-import { repoRoot } from "../shared/database.ts";
+import { repoRoot, runSql } from "../shared/database.ts";
 import type { Latency, Measure } from "./packages.ts";
 
 const TRAFFIC_ORG = "00000000-0000-4000-8000-0000000000a4";
 
 export async function prepareTraffic(databaseUrl: string) {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(await Deno.readTextFile(`${repoRoot}bench/traffic.sql`));
-  } finally {
-    await sql.end();
-  }
+  await runSql(databaseUrl, await Deno.readTextFile(`${repoRoot}bench/traffic.sql`));
 }
 
 export async function measureTraffic(latency: Measure): Promise<Record<string, Latency>> {
