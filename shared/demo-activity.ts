@@ -7,7 +7,7 @@
  */
 import { addDays, subDays } from "date-fns";
 import { dayString, utcDay } from "./days.ts";
-import { DEMO_API_KEY, DEMO_ORG_ID } from "./demo.ts";
+import { DEMO_ORG_ID, ingestAsDemo } from "./demo.ts";
 import { randomFor } from "./random.ts";
 import { DEMO_DAYS, type DemoEvent } from "./demo-usage.ts";
 
@@ -54,17 +54,5 @@ export function demoActivity(today: string, now = new Date()): DemoEvent[] {
 
 /** Sends the demo activity to the functions at `functionsUrl` (…/functions/v1); returns how many were new. */
 export async function seedDemoActivity(functionsUrl: string, today: string, now = new Date()): Promise<number> {
-  const events = demoActivity(today, now);
-  let accepted = 0;
-  for (let i = 0; i < events.length; i += 1000) {
-    const response = await fetch(`${functionsUrl}/ingest`, {
-      method: "POST",
-      headers: { authorization: DEMO_API_KEY, "content-type": "application/json" },
-      body: JSON.stringify({ org_id: DEMO_ORG_ID, events: events.slice(i, i + 1000) }),
-    });
-    const batch = await response.json();
-    if (!response.ok) throw new Error(`demo activity: POST /ingest answered ${response.status} ${batch.error}`);
-    accepted += batch.accepted;
-  }
-  return accepted;
+  return (await ingestAsDemo(functionsUrl, demoActivity(today, now), { orgId: DEMO_ORG_ID })).accepted;
 }

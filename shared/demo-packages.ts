@@ -5,7 +5,7 @@
  */
 import { addDays, subDays } from "date-fns";
 import { dayString, utcDay } from "./days.ts";
-import { DEMO_API_KEY, DEMO_ORG_ID } from "./demo.ts";
+import { DEMO_ORG_ID, ingestAsDemo, postAsDemo } from "./demo.ts";
 import { randomFor } from "./random.ts";
 import { DEMO_DAYS, type DemoEvent } from "./demo-usage.ts";
 
@@ -46,19 +46,8 @@ export function demoPackageViews(today: string): DemoEvent[] {
 
 /** Posts the demo packages and imports their views through the functions at `functionsUrl`; returns new views. */
 export async function seedDemoPackages(functionsUrl: string, today: string): Promise<number> {
-  const send = async (path: string, body: unknown) => {
-    const response = await fetch(`${functionsUrl}/${path}`, {
-      method: "POST",
-      headers: { authorization: DEMO_API_KEY, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const answer = await response.json();
-    if (!response.ok) {
-      throw new Error(`demo packages: POST /${path} answered ${response.status} ${JSON.stringify(answer)}`);
-    }
-    return answer;
-  };
-  for (const demoPackage of DEMO_PACKAGES) await send("v2/packages", { org_id: DEMO_ORG_ID, ...demoPackage });
-  const { accepted } = await send("ingest", { org_id: DEMO_ORG_ID, events: demoPackageViews(today) });
-  return accepted;
+  for (const demoPackage of DEMO_PACKAGES) {
+    await postAsDemo(functionsUrl, "v2/packages", { org_id: DEMO_ORG_ID, ...demoPackage });
+  }
+  return (await ingestAsDemo(functionsUrl, demoPackageViews(today), { orgId: DEMO_ORG_ID })).accepted;
 }

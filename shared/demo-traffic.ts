@@ -5,7 +5,7 @@
  */
 import { addDays, subDays } from "date-fns";
 import { dayString, utcDay } from "./days.ts";
-import { DEMO_API_KEY, DEMO_ORG_ID } from "./demo.ts";
+import { DEMO_ORG_ID, ingestAsDemo } from "./demo.ts";
 import { randomFor } from "./random.ts";
 import { DEMO_DAYS, type DemoEvent } from "./demo-usage.ts";
 
@@ -41,12 +41,5 @@ export function demoTraffic(today: string): DemoEvent[] {
 
 /** Imports the demo traffic through the functions at `functionsUrl`; returns the events new to the database. */
 export async function seedDemoTraffic(functionsUrl: string, today: string): Promise<number> {
-  const response = await fetch(`${functionsUrl}/ingest`, {
-    method: "POST",
-    headers: { authorization: DEMO_API_KEY, "content-type": "application/json" },
-    body: JSON.stringify({ org_id: DEMO_ORG_ID, events: demoTraffic(today) }),
-  });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(`demo traffic: POST /ingest answered ${response.status} ${JSON.stringify(answer)}`);
-  return answer.accepted;
+  return (await ingestAsDemo(functionsUrl, demoTraffic(today), { orgId: DEMO_ORG_ID })).accepted;
 }

@@ -13,7 +13,7 @@
 import { addDays, subDays } from "date-fns";
 import postgres from "postgres";
 import { dayString, utcDay } from "./days.ts";
-import { DEMO_API_KEY, DEMO_APP_ID } from "./demo.ts";
+import { DEMO_APP_ID, ingestAsDemo } from "./demo.ts";
 import { randomFor } from "./random.ts";
 
 export const DEMO_DAYS = 90;
@@ -185,25 +185,17 @@ export async function seedDemoUsage(
   const today = options.today ?? dayString(now);
   const { events, releases, windowStart } = demoUsage(today, now, appId);
   const bundles = await importReleases(databaseUrl, appId, releases);
-  const result = {
+  const { accepted, duplicates } = await ingestAsDemo(functionsUrl, events, {
+    apiKey: options.apiKey,
+    batchSize: INGEST_BATCH,
+  });
+  return {
     from: windowStart,
     to: today,
     events: events.length,
-    accepted: 0,
-    duplicates: 0,
+    accepted,
+    duplicates,
     bundlesRegistered: bundles.registered,
     bundlesDeleted: bundles.deleted,
   };
-  for (let i = 0; i < events.length; i += INGEST_BATCH) {
-    const response = await fetch(`${functionsUrl}/ingest`, {
-      method: "POST",
-      headers: { authorization: options.apiKey ?? DEMO_API_KEY, "content-type": "application/json" },
-      body: JSON.stringify({ events: events.slice(i, i + INGEST_BATCH) }),
-    });
-    const batch = await response.json();
-    if (!response.ok) throw new Error(`demo usage: POST /ingest answered ${response.status} ${batch.error}`);
-    result.accepted += batch.accepted;
-    result.duplicates += batch.duplicates;
-  }
-  return result;
 }

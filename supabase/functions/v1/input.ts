@@ -7,6 +7,10 @@ export const MAX_DAYS_BY_DAY = 366;
 export const MAX_YEARS = 10;
 export const MAX_PER_PAGE = 1000;
 
+/** An integer from min to max, every failure worded as `message`. */
+const wholeNumber = (min: number, max: number, message: string) =>
+  z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+
 const orgId = z.guid({ error: "must be a UUID" }).optional()
   .describe("Required when the key reaches more than one organization");
 
@@ -31,18 +35,15 @@ export const trafficQuery = z.object({
   end_date: calendarDay.optional().describe("Last UTC day, YYYY-MM-DD (default: today)"),
   group_by: z.enum(GROUPS, { error: `must be one of ${GROUPS.join(", ")}` }).default("month")
     .describe("Group the series by day, month or year"),
-  page: z.number({ error: "must be an integer of at least 1" }).int({ error: "must be an integer of at least 1" })
-    .min(1, { error: "must be an integer of at least 1" }).max(1_000_000, { error: "must be at most 1000000" })
-    .default(1).describe("Page of the raw `traffic` series, from 1 (response header Total: its row count)"),
-  per_page: z.number({ error: `must be an integer between 1 and ${MAX_PER_PAGE}` })
-    .int({ error: `must be an integer between 1 and ${MAX_PER_PAGE}` })
-    .min(1, { error: `must be an integer between 1 and ${MAX_PER_PAGE}` })
-    .max(MAX_PER_PAGE, { error: `must be an integer between 1 and ${MAX_PER_PAGE}` })
+  page: wholeNumber(1, 1_000_000, "must be an integer from 1 to 1000000").default(1)
+    .describe("Page of the raw `traffic` series, from 1 (response header Total: its row count)"),
+  per_page: wholeNumber(1, MAX_PER_PAGE, `must be an integer from 1 to ${MAX_PER_PAGE}`)
     .default(100).describe(`Rows of the raw series per page (default 100, at most ${MAX_PER_PAGE})`),
 }).superRefine((query, context) => {
   if (query.start_date === undefined && query.end_date === undefined) return;
   const range = requestedRange(query);
   const [start, end] = [parseISO(range.start), parseISO(range.end)];
+  // zod runs this even when a day failed its own check, which has said so already.
   if (!isValid(start) || !isValid(end)) return;
   if (start > end) {
     context.addIssue({ code: "custom", path: [], message: "start_date must not be after end_date" });
