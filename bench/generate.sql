@@ -1,7 +1,7 @@
 -- Deterministic synthetic workload for the statistics benchmark (no random(): every value is a function of indices).
 -- 100 apps in two orgs of 50; 1,000,000 devices (500,000 in com.bench.big, ~5,051 in each other app); 10 device
 -- events per device over the 90 days ending yesterday: 10,000,000 raw events, the device registry (with each
--- device's first active day) and its other activity days, stored MAU (rebuilt with private.repair_mau), daily
+-- device's active days), stored MAU (rebuilt with private.repair_mau), daily
 -- bandwidth and a few bundles per app. Then an organization's environment activity (see below).
 \set ON_ERROR_STOP on
 set client_min_messages = warning;
@@ -38,18 +38,17 @@ select org_id, 'device.activity', occurred_at at time zone 'UTC', app_id,
   jsonb_build_object('type', 'device.activity', 'app_id', app_id, 'device_id', device_id)
 from bench_events;
 
-insert into public.devices (app_id, device_id, platform, last_seen_at, first_active_day)
+insert into public.devices (app_id, device_id, platform, last_seen_at, first_active_day, active_days)
 select app_id, device_id, case when length(device_id) % 2 = 0 then 'ios' else 'android' end::public.device_platform,
-  max(occurred_at) at time zone 'UTC', min(occurred_at)::date
-from bench_events group by app_id, device_id;
-
-insert into public.device_activity_days (app_id, device_id, day)
-select app_id, device_id, day
+  max(last_seen) at time zone 'UTC', min(day),
+  string_agg(repeat('0', coalesce(gap, 1) - 1) || '1', '' order by day)::varbit
 from (
-  select app_id, device_id, day, min(day) over (partition by app_id, device_id) as first_day
-  from (select distinct app_id, device_id, occurred_at::date as day from bench_events) as days
-) as ranked
-where day > first_day;
+  select app_id, device_id, day, last_seen, day - lag(day) over (partition by app_id, device_id order by day) as gap
+  from (
+    select app_id, device_id, occurred_at::date as day, max(occurred_at) as last_seen from bench_events group by 1, 2, 3
+  ) as days
+) as gaps
+group by app_id, device_id;
 
 select private.repair_mau(app_id) from bench_apps order by n;
 

@@ -12,12 +12,15 @@
  *    workspace.activity events, one and four in flight) against a plain multi-row INSERT of the same events into an
  *    indexed table from the same client, at the same concurrency, in alternating rounds of 20 batches: the ratio
  *    reported is the median of the rounds' ratios.
+ * Device ingest is measured for new devices and for returning ones (bench/devices.ts: 90% known at random, a first
+ * pass and the same batches again), and the activity history's bytes per device-day are printed.
  * Prints a table and writes bench/results/latest.json. BENCH_KEEP=1 keeps the database; BENCH_REUSE=1 then measures
  * again on the kept database without regenerating it (after migrations were added, not edited).
  */
 import postgres from "postgres";
 import { prepareDatabase, repoRoot, withDatabase } from "../shared/database.ts";
 import { type Measure, measurePackages, preparePackages } from "./packages.ts";
+import { activityHistorySize, type Batch, newDeviceBatches, returningDeviceBatches } from "./devices.ts";
 import { measureTraffic, prepareTraffic } from "./traffic.ts";
 
 const BENCH_KEY = "tally_bench-key-local-only-0000000000000000";
@@ -111,24 +114,10 @@ const latency: Measure = async (path, options = {}) => {
 
 // New devices of each measurement (a kept database may be measured again).
 const runId = Date.now().toString(36);
-/** A batch of events, and the org its body names (space and workspace events need one). */
-type Batch = { events: Record<string, unknown>[]; org_id?: string };
 const ENVIRONMENT_ORG = "00000000-0000-4000-8000-0000000000a3";
 
-function deviceBatches(tag: string, count = INGEST_BATCHES): Batch[] {
-  const now = Date.now();
-  return Array.from({ length: count }, (_, batch) => ({
-    events: Array.from({ length: 1000 }, (_, i) => ({
-      type: "device.activity",
-      app_id: `com.bench.app${String(1 + ((batch * 1000 + i) % 49)).padStart(2, "0")}`,
-      device_id: `fresh-${runId}-${tag}-${batch}-${i}`,
-      timestamp: new Date(now - ((batch * 1000 + i) % 3_600_000)).toISOString(),
-    })),
-  }));
-}
-
 /** Returning users of org C active today, each in one of their five workspaces (as bench/generate.sql has them). */
-function activityBatches(tag: string, count = INGEST_BATCHES): Batch[] {
+function activityBatches(tag: string, count: number): Batch[] {
   const now = Date.now();
   const offset = [...tag].reduce((sum, char) => sum + char.charCodeAt(0), 0);
   return Array.from({ length: count }, (_, batch) => ({
@@ -190,18 +179,21 @@ async function plainInsertRate(batches: Batch[], inFlight: number) {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** HTTP ingest against the plain INSERT of the same events, one and four batches in flight. */
-async function measureIngest(events: string, makeBatches: (tag: string, count?: number) => Batch[]) {
+async function measureIngest(
+  events: string,
+  makeBatches: (tag: string, count: number) => Batch[] | Promise<Batch[]>,
+) {
   const modes = [];
   for (const inFlight of [1, 4]) {
     // Both paths run a few batches first, so each pooled connection has planned its statements.
-    const warmUp = makeBatches(`w${inFlight}`, INGEST_WARM_UP_BATCHES);
+    const warmUp = await makeBatches(`w${inFlight}`, INGEST_WARM_UP_BATCHES);
     await plainInsertRate(warmUp, inFlight);
     await ingestRate(warmUp, inFlight);
     // Rounds alternate which path goes first, and each round's ratio compares two measurements taken seconds
     // apart: the machine's speed drifts between runs and even within one.
     const rounds = [];
     for (let round = 0; round < INGEST_ROUNDS; round++) {
-      const batches = makeBatches(`f${inFlight}r${round}`);
+      const batches = await makeBatches(`f${inFlight}r${round}`, INGEST_BATCHES);
       let plain = 0, http = 0;
       if (round % 2 === 0) {
         plain = await plainInsertRate(batches, inFlight);
@@ -247,9 +239,21 @@ try {
   const packages = await measurePackages(latency);
   const traffic = await measureTraffic(latency);
   const ingestModes = [
-    ...await measureIngest("device.activity, new devices", deviceBatches),
+    ...await measureIngest("device.activity, new devices", (tag, count) => newDeviceBatches(runId, tag, count)),
+    ...await measureIngest(
+      "device.activity, returning (90% known), first pass",
+      (tag, count) => returningDeviceBatches(runId, tag, count),
+    ),
+    // The same batches sent once before: every device and day is already stored.
+    ...await measureIngest("device.activity, returning (90% known), second pass", async (tag, count) => {
+      const batches = returningDeviceBatches(runId, `again-${tag}`, count);
+      await ingestRate(batches, 4);
+      return batches;
+    }),
     ...await measureIngest("workspace.activity, returning users", activityBatches),
   ];
+
+  const history = await activityHistorySize(databaseUrl);
 
   const ratio = (value: number, baseline: number) => Number((value / baseline).toFixed(2));
   const ratios = (measured: { p50: number; p99: number }) => ({
@@ -302,12 +306,15 @@ try {
       rounds: INGEST_ROUNDS,
       round_ratios: mode.round_ratios,
     })),
+    device_activity_history: history,
     goals: {
       statistics_ratio_below: 5,
       api_statistics_ratio_below: 3,
       package_routes_ratio_below: 2,
       traffic_ratio_below: 3,
       ingest_ratio_at_least: 0.33,
+      ingest_new_devices_ratio_at_least: 0.4,
+      activity_history_bytes_per_device_day_at_most: 24,
     },
   };
   const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
@@ -331,6 +338,8 @@ try {
     ...Object.entries(traffic).map(([name, measured]) => latencyRow(name, measured)),
     "",
     `counted package route p50 / trivial public route p50: ${results.counted_package_route_ratio_to_trivial_public_route}`,
+    `device activity history: ${history.bytes_per_device_day} bytes per device-day (${history.bytes} bytes, ` +
+    `${history.device_days} device-days); the registry (pg_total_relation_size) ${history.registry_bytes} bytes`,
     "",
     row([
       "ingest, batches of 1000",

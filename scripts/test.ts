@@ -5,7 +5,7 @@
  * line `N passed, N failed` closes.
  */
 import postgres from "postgres";
-import { prepareDatabase, repoRoot, testServerUrl, withThrowawayDatabases } from "../shared/database.ts";
+import { prepareDatabase, readOnlyUrl, repoRoot, testServerUrl, withThrowawayDatabases } from "../shared/database.ts";
 import { serveFunctions } from "../shared/functions-server.ts";
 import { describeFailures, installPgTap, runTestFile } from "../shared/pgtap.ts";
 
@@ -93,11 +93,15 @@ await withThrowawayDatabases(testServerUrl, ["test"], async ([databaseUrl]) => {
     await prepareDatabase(databaseUrl, { seed: true });
     const pgtap = await runPgTap(databaseUrl);
 
+    // Statistics are read as through a read replica: a role whose transactions are read-only.
+    const readUrl = await readOnlyUrl(databaseUrl);
     Deno.env.set("SUPABASE_DB_URL", databaseUrl);
+    Deno.env.set("SUPABASE_READ_DB_URL", readUrl);
     const server = await serveFunctions({ port: 0 });
     const deno = await runDenoTests({
       SUPABASE_URL: `http://127.0.0.1:${server.addr.port}`,
       SUPABASE_DB_URL: databaseUrl,
+      SUPABASE_READ_DB_URL: readUrl,
     });
     await server.shutdown();
     totals.passed = pgtap.passed + deno.passed;

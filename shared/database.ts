@@ -17,6 +17,37 @@ export async function runSql(url: string, sqlText: string) {
   }
 }
 
+const READ_ONLY_ROLE = "tally_read_only";
+
+/**
+ * `url`'s database as reached through a read replica: a role whose transactions are read-only
+ * (default_transaction_read_only = on) and that may act as anon and authenticated, as PostgREST's login role may.
+ * npm test gives it to the functions as SUPABASE_READ_DB_URL. The role is the server's (roles are not per
+ * database) and gets the same password as `url`'s.
+ */
+export async function readOnlyUrl(url: string): Promise<string> {
+  const target = new URL(url);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`do $$ begin
+      if not exists (select 1 from pg_catalog.pg_roles where rolname = '${READ_ONLY_ROLE}') then
+        create role ${READ_ONLY_ROLE} login;
+      end if;
+    end $$`);
+    await sql.unsafe(`grant anon, authenticated, service_role to ${READ_ONLY_ROLE}`);
+    await sql.unsafe(`alter role ${READ_ONLY_ROLE} set default_transaction_read_only = on`);
+    if (target.password) {
+      const [{ statement }] = await sql`select format('alter role %I password %L', ${READ_ONLY_ROLE}::text,
+        ${decodeURIComponent(target.password)}::text) as statement`;
+      await sql.unsafe(statement);
+    }
+  } finally {
+    await sql.end();
+  }
+  target.username = READ_ONLY_ROLE;
+  return target.toString();
+}
+
 /** What hosted Supabase already has (roles, auth, extensions), for a plain PostgreSQL or PGlite; idempotent. */
 export async function bootstrapDatabase(url: string) {
   await runSql(url, await Deno.readTextFile(bootstrapFile));

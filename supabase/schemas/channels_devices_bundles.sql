@@ -101,7 +101,9 @@ create table public.devices (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   first_active_day date,
-  primary key (app_id, device_id)
+  active_days bit varying,
+  primary key (app_id, device_id),
+  constraint devices_active_days_span check ((first_active_day is null) = (active_days is null))
 );
 comment on table public.devices is
   'The device list of an app, kept current by device.activity events; devices are never deleted. Its rows also serialise concurrent ingests of one device.';
@@ -121,7 +123,9 @@ comment on column public.devices.last_seen_at is 'Timestamp of the latest device
 comment on column public.devices.created_at is 'When the device was first seen or linked.';
 comment on column public.devices.updated_at is 'When the device record last changed.';
 comment on column public.devices.first_active_day is
-  'UTC day of the activity that added the device to the registry; its other active days are in device_activity_days. Null for a device linked before it was ever active.';
+  'Earliest UTC day the device was active (bit 0 of active_days). Null for a device linked before it was ever active.';
+comment on column public.devices.active_days is
+  'The days the device was active, a bit per day from first_active_day to its last active day (both set): MAU counts from these. Written only by ingest.';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Row-level security

@@ -39,25 +39,14 @@ comment on column public.usage_event_ids.received_at is 'When the event was firs
 -- ---------------------------------------------------------------------------------------------------------------
 -- Rollups
 
--- No foreign key to apps, as for devices: private.delete_app_devices removes an app's activity days with it.
-create table public.device_activity_days (
-  app_id text not null,
-  device_id text not null,
-  day date not null,
-  primary key (app_id, device_id, day)
-);
-comment on table public.device_activity_days is
-  'The active days of an app''s devices other than each device''s first (devices.first_active_day): with it, the distinct (device, UTC day) set MAU comes from.';
-comment on column public.device_activity_days.app_id is 'App.';
-comment on column public.device_activity_days.device_id is 'Device.';
-comment on column public.device_activity_days.day is 'UTC day the device was active.';
-
+-- A device's active days are bits on its registry row (devices.first_active_day, devices.active_days): the row
+-- every batch locks and updates anyway, a bit per day of its active span.
 create view private.device_active_days with (security_invoker = true) as
-select app_id, device_id, first_active_day as day from public.devices where first_active_day is not null
-union all
-select app_id, device_id, day from public.device_activity_days;
+select v.app_id, v.device_id, v.first_active_day + i as day
+from public.devices as v, pg_catalog.generate_series(0, pg_catalog.length(v.active_days) - 1) as i
+where pg_catalog.get_bit(v.active_days, i) = 1;
 comment on view private.device_active_days is
-  'Every (device, UTC day) a device was active: its first day from its registry row, the others from device_activity_days.';
+  'Every (device, UTC day) a device was active, one row per set bit of devices.active_days.';
 revoke all on private.device_active_days from public, anon, authenticated;
 grant select on private.device_active_days to service_role;
 
@@ -100,7 +89,6 @@ comment on column public.app_monthly_changes.storage_delta is 'Sum of the month'
 
 alter table public.usage_events enable row level security;
 alter table public.usage_event_ids enable row level security;
-alter table public.device_activity_days enable row level security;
 alter table public.app_daily_usage enable row level security;
 alter table public.app_monthly_changes enable row level security;
 
@@ -108,16 +96,14 @@ create policy usage_events_select on public.usage_events for select to authentic
   using ((select private.has_right(org_id, 'read')));
 create policy usage_event_ids_select on public.usage_event_ids for select to authenticated
   using ((select private.has_right(org_id, 'read')));
-create policy device_activity_days_select on public.device_activity_days for select to authenticated
-  using ((select private.has_app_right(app_id, 'read')));
 create policy app_daily_usage_select on public.app_daily_usage for select to authenticated
   using ((select private.has_app_right(app_id, 'read')));
 create policy app_monthly_changes_select on public.app_monthly_changes for select to authenticated
   using ((select private.has_app_right(app_id, 'read')));
 
-revoke all on public.usage_events, public.usage_event_ids, public.device_activity_days, public.app_daily_usage,
+revoke all on public.usage_events, public.usage_event_ids, public.app_daily_usage,
   public.app_monthly_changes from anon, authenticated;
-grant select on public.usage_events, public.usage_event_ids, public.device_activity_days, public.app_daily_usage,
+grant select on public.usage_events, public.usage_event_ids, public.app_daily_usage,
   public.app_monthly_changes to authenticated;
 
 -- ---------------------------------------------------------------------------------------------------------------
@@ -159,22 +145,21 @@ create trigger app_versions_track_storage after insert or update of deleted, siz
   for each row execute function private.track_bundle_storage();
 
 -- ---------------------------------------------------------------------------------------------------------------
--- An app's devices and activity days go with it (in place of per-row foreign keys)
+-- An app's devices (and their active days) go with it (in place of a per-row foreign key)
 
--- security definer: API roles cannot delete from the activity table; this only follows the deletion of apps.
+-- security definer: API roles cannot delete devices; this only follows the deletion of apps.
 create function private.delete_app_devices() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  delete from public.device_activity_days as a using deleted_apps as d where a.app_id = d.app_id;
   delete from public.devices as v using deleted_apps as d where v.app_id = d.app_id;
   return null;
 end
 $$;
 comment on function private.delete_app_devices() is
-  'Trigger: removes the devices and activity days of deleted apps (in place of a per-row foreign key, see ingest_events).';
+  'Trigger: removes the devices of deleted apps, their active days with them (in place of a per-row foreign key, see ingest_events).';
 create trigger apps_delete_devices after delete on public.apps
   referencing old table as deleted_apps
   for each statement execute function private.delete_app_devices();
@@ -209,6 +194,37 @@ begin
 end
 $$;
 comment on function private.ensure_usage_event_partition(date) is 'Creates the raw-event partition of one UTC day when missing.';
+
+-- security definer: dropping a partition needs its owner. Only service_role may run it (a scheduled job).
+create function private.drop_raw_events_before(p_day date) returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  partition_name text;
+  dropped integer := 0;
+begin
+  if p_day is null or p_day > (pg_catalog.now() at time zone 'UTC')::date then
+    raise exception 'p_day must be today or earlier' using errcode = '22023';
+  end if;
+  for partition_name in
+    select c.relname from pg_catalog.pg_inherits as i
+    join pg_catalog.pg_class as c on c.oid = i.inhrelid
+    where i.inhparent = 'public.usage_events'::pg_catalog.regclass and c.relname ~ '^usage_events_[0-9]{8}$'
+      and pg_catalog.to_date(pg_catalog.right(c.relname, 8), 'YYYYMMDD') < p_day
+    order by c.relname
+  loop
+    execute pg_catalog.format('drop table private.%I', partition_name);
+    dropped := dropped + 1;
+  end loop;
+  -- An id received more than 400 days ago was for an event at least that old, which ingest now refuses anyway.
+  delete from public.usage_event_ids where received_at < pg_catalog.now() - interval '400 days';
+  return dropped;
+end
+$$;
+comment on function private.drop_raw_events_before(date) is
+  'Retention: drops the raw-event partitions of the days before p_day (statistics never read them; only repairs do) and the idempotency ids ingest no longer needs; returns how many days were dropped.';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Ingest
@@ -251,6 +267,30 @@ $$;
 comment on function private.prepare_ingest_batch() is
   'Creates (once per session) and empties the temporary table a batch of events is validated and counted from.';
 
+-- Both ingest statements about devices need these: the first to insert new devices with their days, the second
+-- to add them to known ones.
+create function private.batch_device_days()
+returns table (app_id text, device_id text, first_day date, last_day date, days varbit)
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return query
+  select g.app_id, g.device_id, min(g.day), max(g.day),
+    pg_catalog.string_agg(pg_catalog.repeat('0', coalesce(g.gap, 1) - 1) || '1', '' order by g.day)::varbit
+  from (
+    select b.subject as app_id, b.device_id, b.day,
+      b.day - pg_catalog.lag(b.day) over (partition by b.subject, b.device_id order by b.day) as gap
+    from pg_temp.ingest_batch as b
+    where b.event_type = 'device.activity'
+    group by b.subject, b.device_id, b.day
+  ) as g
+  group by g.app_id, g.device_id;
+end
+$$;
+comment on function private.batch_device_days() is
+  'The active days of each device of the ingest batch: its first and last, and the bits of those between (first bit: first day).';
+
 -- security definer: the rollups, registries and raw events are not writable by API roles. It first checks, for
 -- every event, that the caller (auth.uid() through its key) has at least upload on the event's app or org, and
 -- rejects the whole batch otherwise.
@@ -270,7 +310,6 @@ declare
   partition_day date;
   first_seen_apps text[];
   first_seen_devices text[];
-  first_seen_days date[];
   mau_changes jsonb;
 begin
   if (select auth.uid()) is null then
@@ -396,25 +435,26 @@ begin
   insert into public.usage_events (org_id, event_type, occurred_at, client_id, subject, payload)
   select org_id, event_type, occurred_at, client_id, subject, payload from pg_temp.ingest_batch;
 
-  -- Devices: the registry row of each device is locked (in a consistent order) before its activity days are read,
-  -- so concurrent batches touching one device run its MAU update one after the other. ON CONFLICT locks the row
-  -- even when its WHERE skips the update (a stored record newer than the batch).
+  -- Devices: the registry row of each device is locked (in a consistent order) before its activity is read, so
+  -- concurrent batches touching one device run its MAU update one after the other. ON CONFLICT locks the row even
+  -- when its WHERE skips the update (a stored record newer than the batch). A device new to the registry is
+  -- inserted with its batch's days.
   with batch_devices as (
-    select distinct on (subject, device_id) subject, device_id, payload, occurred_at,
-      min(day) over (partition by subject, device_id) as first_day
+    select distinct on (subject, device_id) subject, device_id, payload, occurred_at
     from pg_temp.ingest_batch
     where event_type = 'device.activity'
     order by subject, device_id, occurred_at desc
   ),
   upserted as (
     insert into public.devices as d (app_id, device_id, platform, version_name, plugin_version, os_version, version_build,
-      custom_id, is_prod, is_emulator, last_seen_at, first_active_day)
-    select subject, device_id, (payload ->> 'platform')::public.device_platform, payload ->> 'version_name',
-      coalesce(payload ->> 'plugin_version', ''), payload ->> 'os_version', coalesce(payload ->> 'version_build', ''),
-      coalesce(payload ->> 'custom_id', ''), coalesce((payload ->> 'is_prod')::boolean, true),
-      coalesce((payload ->> 'is_emulator')::boolean, false), occurred_at, first_day
-    from batch_devices
-    order by subject, device_id
+      custom_id, is_prod, is_emulator, last_seen_at, first_active_day, active_days)
+    select b.subject, b.device_id, (b.payload ->> 'platform')::public.device_platform, b.payload ->> 'version_name',
+      coalesce(b.payload ->> 'plugin_version', ''), b.payload ->> 'os_version', coalesce(b.payload ->> 'version_build', ''),
+      coalesce(b.payload ->> 'custom_id', ''), coalesce((b.payload ->> 'is_prod')::boolean, true),
+      coalesce((b.payload ->> 'is_emulator')::boolean, false), b.occurred_at, m.first_day, m.days
+    from batch_devices as b
+    join private.batch_device_days() as m on m.app_id = b.subject and m.device_id = b.device_id
+    order by b.subject, b.device_id
     on conflict (app_id, device_id) do update set
       platform = coalesce(excluded.platform, d.platform),
       version_name = coalesce(excluded.version_name, d.version_name),
@@ -426,44 +466,44 @@ begin
       is_emulator = excluded.is_emulator,
       last_seen_at = excluded.last_seen_at
     where d.last_seen_at is null or excluded.last_seen_at >= d.last_seen_at
-    returning d.app_id, d.device_id, d.first_active_day, d.xmax = 0 as inserted
+    returning d.app_id, d.device_id, d.xmax = 0 as inserted
   )
-  -- Devices this batch added to the registry have no stored activity days to read, and their first day is stored.
-  select coalesce(pg_catalog.array_agg(app_id), '{}'), coalesce(pg_catalog.array_agg(device_id), '{}'),
-    coalesce(pg_catalog.array_agg(first_active_day), '{}')
-  into first_seen_apps, first_seen_devices, first_seen_days
+  -- Devices this batch added to the registry have no earlier days to read, and their days are stored.
+  select coalesce(pg_catalog.array_agg(app_id), '{}'), coalesce(pg_catalog.array_agg(device_id), '{}')
+  into first_seen_apps, first_seen_devices
   from upserted where inserted;
 
   -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
   -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]. That range
   -- adds 1 to MAU from its first day and takes it back after its last. Only stored days within 29 days of the
-  -- batch's days can bound a range: one index range scan per known device reads them, with the first day on its
-  -- row. The new days (but a new device's first) are inserted without ON CONFLICT: the device's row lock keeps
-  -- other batches from storing its days meanwhile, so a conflict would be a bug. The MAU and bandwidth changes reach app_daily_usage in one statement, rows in order: two
-  -- statements could lock the rows of concurrent batches in crossed orders and deadlock.
+  -- batch's days can bound a range, and all of them are on the device's row: for days after its last stored day
+  -- (the usual case) that last day is all there is to read; otherwise the bits of the window around the batch's
+  -- days. The new days are then added to the row's bits; the row lock taken above keeps other batches from
+  -- changing them meanwhile. The MAU and bandwidth changes reach app_daily_usage in one statement, rows in order:
+  -- two statements could lock the rows of concurrent batches in crossed orders and deadlock.
   with batch_days as (
     select subject as app_id, device_id, day from pg_temp.ingest_batch
     where event_type = 'device.activity'
     group by subject, device_id, day
   ),
   known_devices as (
-    select app_id, device_id, min(day) as first_day, max(day) as last_day from batch_days as b
+    select m.app_id, m.device_id, m.first_day, m.last_day, m.days as batch_bits, v.first_active_day as stored_from,
+      v.first_active_day + pg_catalog.length(v.active_days) - 1 as stored_until, v.active_days as stored_bits
+    from private.batch_device_days() as m
+    join public.devices as v on v.app_id = m.app_id and v.device_id = m.device_id
     where not exists (
       select 1 from rows from (pg_catalog.unnest(first_seen_apps), pg_catalog.unnest(first_seen_devices)) as f (app_id, device_id)
-      where f.app_id = b.app_id and f.device_id = b.device_id
+      where f.app_id = m.app_id and f.device_id = m.device_id
     )
-    group by app_id, device_id
   ),
   nearby_stored as (
-    select a.app_id, a.device_id, a.day
-    from known_devices as k
-    join public.device_activity_days as a
-      on a.app_id = k.app_id and a.device_id = k.device_id and a.day between k.first_day - 29 and k.last_day + 29
+    select app_id, device_id, stored_until as day from known_devices where stored_until is not null
     union all
-    select v.app_id, v.device_id, v.first_active_day
-    from known_devices as k
-    join public.devices as v on v.app_id = k.app_id and v.device_id = k.device_id
-    where v.first_active_day between k.first_day - 29 and k.last_day + 29
+    select k.app_id, k.device_id, k.stored_from + i
+    from (select * from known_devices where first_day <= stored_until) as k,
+      pg_catalog.generate_series(greatest(k.first_day - 29, k.stored_from) - k.stored_from,
+        least(k.last_day + 29, k.stored_until - 1) - k.stored_from) as i
+    where pg_catalog.get_bit(k.stored_bits, i) = 1
   ),
   known_days as (
     select b.app_id, b.device_id, b.day, true as is_new from batch_days as b
@@ -482,19 +522,28 @@ begin
     from known_days
   ),
   ranges as (
-    select app_id, greatest(day, previous_stored + 30) as first_covered, least(day + 29, next_day - 1) as last_covered
+    select app_id, device_id, greatest(day, previous_stored + 30) as first_covered,
+      least(day + 29, next_day - 1) as last_covered
     from neighbours
     where is_new
   ),
-  stored_days as (
-    insert into public.device_activity_days (app_id, device_id, day)
-    select app_id, device_id, day from known_days as k
-    where is_new and not exists (
-      select 1
-      from rows from (pg_catalog.unnest(first_seen_apps), pg_catalog.unnest(first_seen_devices),
-        pg_catalog.unnest(first_seen_days)) as f (app_id, device_id, day)
-      where f.app_id = k.app_id and f.device_id = k.device_id and f.day = k.day
-    )
+  recorded as (
+    update public.devices as v set
+      first_active_day = least(k.stored_from, k.first_day),
+      active_days = case
+        when k.stored_bits is null then k.batch_bits
+        -- Days after the last stored one extend the bits.
+        when k.first_day > k.stored_until then
+          k.stored_bits || (pg_catalog.repeat('0', k.first_day - k.stored_until - 1) || k.batch_bits::text)::varbit
+        -- Otherwise both are padded to the union of their spans and merged.
+        else (pg_catalog.repeat('0', k.stored_from - least(k.stored_from, k.first_day)) || k.stored_bits::text
+            || pg_catalog.repeat('0', greatest(k.last_day - k.stored_until, 0)))::varbit
+          | (pg_catalog.repeat('0', k.first_day - least(k.stored_from, k.first_day)) || k.batch_bits::text
+            || pg_catalog.repeat('0', greatest(k.stored_until - k.last_day, 0)))::varbit
+      end
+    from known_devices as k
+    where v.app_id = k.app_id and v.device_id = k.device_id
+      and exists (select 1 from ranges as r where r.app_id = k.app_id and r.device_id = k.device_id)
   ),
   increments as (
     select app_id, day, sum(mau_change)::integer as mau_change, sum(bytes) as bytes
@@ -625,8 +674,11 @@ comment on function private.repair_mau(text) is
 -- Grants
 
 revoke all on function private.track_bundle_storage(), private.delete_app_devices(), private.prepare_ingest_batch(),
-  private.ensure_usage_event_partition(date), private.add_monthly_changes(jsonb), public.ingest_events(jsonb, uuid),
+  private.batch_device_days(),
+  private.ensure_usage_event_partition(date), private.drop_raw_events_before(date), private.add_monthly_changes(jsonb),
+  public.ingest_events(jsonb, uuid),
   private.recompute_mau(text, date, date), private.repair_mau(text)
   from public, anon, authenticated;
 grant execute on function public.ingest_events(jsonb, uuid) to authenticated, service_role;
-grant execute on function private.recompute_mau(text, date, date), private.repair_mau(text) to service_role;
+grant execute on function private.recompute_mau(text, date, date), private.repair_mau(text),
+  private.drop_raw_events_before(date) to service_role;

@@ -56,6 +56,7 @@ $$, array[
   'private.caller_rights',                -- tenancy.sql
   'private.can_see_org',                  -- tenancy.sql
   'private.delete_app_devices',           -- metering.sql
+  'private.drop_raw_events_before',       -- metering.sql
   'private.ensure_usage_event_partition', -- metering.sql
   'private.has_app_right',                -- tenancy.sql
   'private.keep_last_super_admin',        -- tenancy.sql

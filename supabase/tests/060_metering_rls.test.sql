@@ -2,7 +2,7 @@
 -- (read and above) and written only by public.ingest_events; spaces and workspaces may also be renamed or
 -- re-flagged by write and above. Every actor x table x operation is one assertion.
 begin;
-select plan(532);
+select plan(504);
 
 select tests.create_user(handle)
 from unnest(array['m_super', 'm_admin', 'm_write', 'm_read', 'm_invited', 'm_outsider']) as handle;
@@ -32,7 +32,7 @@ select tests.clear_authentication();
 create temporary table metered_tables (name text, first_column text, writable_by_write boolean) on commit drop;
 insert into metered_tables values
   ('usage_events', 'event_type', false), ('usage_event_ids', 'client_id', false),
-  ('device_activity_days', 'device_id', false), ('app_daily_usage', 'mau_delta', false),
+  ('app_daily_usage', 'mau_delta', false),
   ('app_monthly_changes', 'mau_delta', false), ('space_traffic', 'requests', false),
   ('org_traffic', 'requests', false), ('traffic_alerts', 'bytes', false),
   ('environment_users', 'org_domain', false), ('workspace_users', 'first_seen', false),

@@ -63,9 +63,9 @@ select results_eq(
 );
 select set_config('request.jwt.claims', '', true);
 
--- Deleting an app takes its devices and activity days with it (there is no foreign key to cascade them).
+-- Deleting an app takes its devices, and their active days, with it (there is no foreign key to cascade them).
 select tests.authenticate_with_key('ib_owner', 'upload');
--- Each device active yesterday and today: its first day on its registry row, the other in device_activity_days.
+-- Each device active yesterday and today.
 select public.ingest_events((
   select jsonb_agg(jsonb_build_object('type', 'device.activity', 'app_id', app_id, 'device_id', device_id,
     'timestamp', now() - make_interval(days => days_ago)))
@@ -78,8 +78,10 @@ delete from public.apps where app_id = 'com.ib.x';
 delete from public.orgs where name = 'Batch org B';
 select results_eq($$select app_id, device_id from public.devices where app_id like 'com.ib.%' order by 1, 2$$,
   $$values ('com.ib.y', 'only-y'), ('com.ib.y', 'shared-id')$$, 'the devices of a deleted app, and of a deleted org''s apps, are gone; the others stay');
-select results_eq($$select app_id, device_id from public.device_activity_days where app_id like 'com.ib.%' order by 1, 2$$,
-  $$values ('com.ib.y', 'only-y'), ('com.ib.y', 'shared-id')$$, 'the activity days of a deleted app, and of a deleted org''s apps, are gone; the others stay');
+select results_eq($$select app_id, device_id, day - (now() at time zone 'UTC')::date from private.device_active_days
+    where app_id like 'com.ib.%' order by 1, 2, 3$$,
+  $$values ('com.ib.y', 'only-y', -1), ('com.ib.y', 'only-y', 0), ('com.ib.y', 'shared-id', -1), ('com.ib.y', 'shared-id', 0)$$,
+  'the active days of the devices that stay are both days; those of a deleted app''s devices went with them');
 
 -- MAU is kept as changes: two devices active yesterday and today add two from yesterday and take them back after
 -- today + 29.
@@ -92,7 +94,7 @@ select results_eq(
   $$select app_id, device_id, first_active_day - (now() at time zone 'UTC')::date from public.devices
     where app_id = 'com.ib.y' order by device_id$$,
   $$values ('com.ib.y', 'only-y', -1), ('com.ib.y', 'shared-id', -1)$$,
-  'a new device''s first day is kept on its registry row'
+  'a device''s first active day is kept on its registry row'
 );
 
 -- Only ingest writes a device's first active day, even for the app's owner.

@@ -5,25 +5,42 @@ import type { RateLimit, RateVerdict } from "./rate-limit.ts";
 export type Claims = { sub: string; role: "authenticated" } & Record<string, unknown>;
 
 let pool: postgres.Sql | undefined;
+let readPool: postgres.Sql | undefined;
+
+function openPool(url: string, applicationName: string): postgres.Sql {
+  return postgres(url, {
+    max: Number(Deno.env.get("TALLY_DB_POOL_SIZE") ?? 10),
+    prepare: true,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  });
+}
 
 /** The connection pool to SUPABASE_DB_URL, opened on first use. */
 export function database(): postgres.Sql {
   if (!pool) {
     const url = Deno.env.get("SUPABASE_DB_URL");
     if (!url) throw new Error("SUPABASE_DB_URL is not set");
-    pool = postgres(url, {
-      max: Number(Deno.env.get("TALLY_DB_POOL_SIZE") ?? 10),
-      prepare: true,
-      onnotice: () => {},
-      connection: { application_name: "tally-functions" },
-    });
+    pool = openPool(url, "tally-functions");
   }
   return pool;
 }
 
+/**
+ * The pool statistics are read through: SUPABASE_READ_DB_URL (a read replica's URL) when it is set, else the
+ * primary's. Only readAs() and readAnonymously() use it; authentication and rate limits write, so they stay on
+ * the primary.
+ */
+function readDatabase(): postgres.Sql {
+  const url = Deno.env.get("SUPABASE_READ_DB_URL");
+  if (!url) return database();
+  readPool ??= openPool(url, "tally-functions-read");
+  return readPool;
+}
+
 export async function closeDatabase() {
-  await pool?.end({ timeout: 5 });
-  pool = undefined;
+  await Promise.all([pool?.end({ timeout: 5 }), readPool?.end({ timeout: 5 })]);
+  pool = readPool = undefined;
 }
 
 /**
@@ -32,12 +49,24 @@ export async function closeDatabase() {
  * Arguments are passed by name, as supabase.rpc() does.
  */
 export function callAs<T = unknown>(claims: Claims, sqlFunction: string, args: Record<string, unknown> = {}) {
-  return callWithRole<T>("authenticated", claims, sqlFunction, args);
+  return callWithRole<T>("authenticated", claims, sqlFunction, args, "primary");
 }
 
 /** Calls one SQL function as PostgREST does for a request without credentials: role anon. */
 export function callAnonymously<T = unknown>(sqlFunction: string, args: Record<string, unknown> = {}) {
-  return callWithRole<T>("anon", { role: "anon" }, sqlFunction, args);
+  return callWithRole<T>("anon", { role: "anon" }, sqlFunction, args, "primary");
+}
+
+/**
+ * callAs() for statistics: in a read-only transaction, through the read replica when SUPABASE_READ_DB_URL is set.
+ */
+export function readAs<T = unknown>(claims: Claims, sqlFunction: string, args: Record<string, unknown> = {}) {
+  return callWithRole<T>("authenticated", claims, sqlFunction, args, "replica");
+}
+
+/** callAnonymously() for statistics, as readAs(). */
+export function readAnonymously<T = unknown>(sqlFunction: string, args: Record<string, unknown> = {}) {
+  return callWithRole<T>("anon", { role: "anon" }, sqlFunction, args, "replica");
 }
 
 async function callWithRole<T>(
@@ -45,6 +74,7 @@ async function callWithRole<T>(
   claims: Record<string, unknown>,
   sqlFunction: string,
   args: Record<string, unknown>,
+  target: "primary" | "replica",
 ): Promise<T> {
   if (!/^[a-z_]+\.[a-z_]+$/.test(sqlFunction)) throw new Error(`not a function name: ${sqlFunction}`);
   const defined = Object.entries(args).filter(([, value]) => value !== undefined);
@@ -53,11 +83,14 @@ async function callWithRole<T>(
     return `${name} => $${i + 1}`;
   }).join(", ");
   const values = defined.map(([, value]) => value) as postgres.ParameterOrJSON<never>[];
-  // Both statements go in one pipeline (the server runs them in order): one round trip fewer per call.
-  const [, rows] = await database().begin((tx) => [
+  const statements = (tx: postgres.TransactionSql) => [
     tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`,
     tx.unsafe(`select ${sqlFunction}(${argList}) as result`, values),
-  ]);
+  ];
+  // Both statements go in one pipeline (the server runs them in order): one round trip fewer per call.
+  const [, rows] = target === "replica"
+    ? await readDatabase().begin("read only", statements)
+    : await database().begin(statements);
   return rows[0].result as T;
 }
 

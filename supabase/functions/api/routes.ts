@@ -1,6 +1,6 @@
 import { requestOrganization } from "../_shared/auth.ts";
 import { ApiError } from "../_shared/errors.ts";
-import { callAs, type Claims } from "../_shared/db.ts";
+import { callAs, type Claims, readAs } from "../_shared/db.ts";
 import { djangoRestErrors, REQUIRED } from "../_shared/drf-errors.ts";
 import { createFunctionApp, endpoint, type RequestContext } from "../_shared/function-app.ts";
 import { audienceCsv, type Figures, workspacesCsv } from "./csv.ts";
@@ -25,7 +25,7 @@ endpoint(app, {
     "Environment activity: users, developers or workspaces figures per day, ISO week and month (JSON or format=csv: `series,year,month,week,day,count`, for workspaces `series,year,month,day,workspace_id,count`)",
   input: statisticsQuery,
   handler: async ({ stats_type, start, end, org_domain, org_id, format }, c) => {
-    const arrays = await callAs<AudienceArrays | WorkspaceArrays>(c.var.claims, "public.environment_statistics", {
+    const arrays = await readAs<AudienceArrays | WorkspaceArrays>(c.var.claims, "public.environment_statistics", {
       p_org_id: organizationOf(c.var.claims, org_id),
       p_stats_type: stats_type,
       p_start: start,

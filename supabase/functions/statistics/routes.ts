@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { callAs } from "../_shared/db.ts";
+import { readAs } from "../_shared/db.ts";
 import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
 import { type Metric, renderChart, type StatsRow } from "./chart.ts";
 import { orgStatsQuery, statsQuery } from "./query.ts";
@@ -38,7 +38,7 @@ endpoint(app, {
   summary: "Daily MAU, storage and bandwidth of one app (JSON, CSV or an SVG graph)",
   input: statsQuery.safeExtend({ app_id: fields.appId }),
   handler: async ({ app_id, from, to, ...output }, c) => {
-    const rows = await callAs<StatsRow[]>(c.var.claims, "public.statistics_app", {
+    const rows = await readAs<StatsRow[]>(c.var.claims, "public.statistics_app", {
       p_app_id: app_id,
       p_from: from,
       p_to: to,
@@ -53,7 +53,7 @@ endpoint(app, {
   summary: "Daily figures summed over an organization's apps; breakdown=true adds them per app",
   input: orgStatsQuery.safeExtend({ org_id: fields.uuid }),
   handler: async ({ org_id, from, to, breakdown, ...output }, c) => {
-    const result = await callAs<StatsRow[] | OrgBreakdown>(c.var.claims, "public.statistics_org", {
+    const result = await readAs<StatsRow[] | OrgBreakdown>(c.var.claims, "public.statistics_org", {
       p_org_id: org_id,
       p_from: from,
       p_to: to,
@@ -69,7 +69,7 @@ endpoint(app, {
   summary: "Daily figures summed over every app you can read",
   input: statsQuery,
   handler: async ({ from, to, ...output }, c) => {
-    const rows = await callAs<StatsRow[]>(c.var.claims, "public.statistics_user", { p_from: from, p_to: to });
+    const rows = await readAs<StatsRow[]>(c.var.claims, "public.statistics_user", { p_from: from, p_to: to });
     return respond(c, rows, "all your apps", { ...output, from, to });
   },
 });

@@ -75,6 +75,50 @@ test("20 concurrent batches on the same app and day produce exact totals", async
   assert.equal(mismatches, 0);
 });
 
+test("20 concurrent batches of the same returning devices produce exact totals", async () => {
+  const { appId, uploadKey } = await orgWithApp("returning");
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+  const activity = (device: number, days: number) => ({
+    type: "device.activity",
+    app_id: appId,
+    device_id: `known-${device}`,
+    timestamp: daysAgo(days),
+  });
+  const devices = Array.from({ length: 100 }, (_, device) => device);
+  // Known before: active 40 and 12 days ago.
+  for (const days of [40, 12]) {
+    const reply = await invoke("ingest", {
+      method: "POST",
+      credential: uploadKey,
+      body: { events: devices.map((device) => activity(device, days)) },
+    });
+    assert.equal(reply.status, 200, JSON.stringify(reply.data));
+  }
+  // Each batch: every device today (after its last day), and some on a day between or before their stored ones.
+  const batches = Array.from({ length: 20 }, (_, batch) =>
+    devices.flatMap((device) => [activity(device, 0), activity(device, [1, 11, 29, 41, 70][(device + batch) % 5])]));
+  const replies = await Promise.all(
+    batches.map((events) => invoke("ingest", { method: "POST", credential: uploadKey, body: { events } })),
+  );
+  assert.ok(replies.every((r) => r.status === 200), JSON.stringify(replies.find((r) => r.status !== 200)));
+  const [{ mismatches, days }] = await adminDb`
+    with raw as (
+      select distinct payload ->> 'device_id' as device_id, (occurred_at at time zone 'UTC')::date as day
+      from public.usage_events where subject = ${appId}
+    )
+    select
+      (select count(*)::int
+        from private.app_daily_stats(array[${appId}]::text[], current_date - 75, current_date + 30) as s
+        where s.mau <> (select count(distinct device_id) from raw where raw.day between s.day - 29 and s.day))
+        as mismatches,
+      (select count(*)::int from (
+        select device_id, day from raw
+        except select device_id, day from private.device_active_days where app_id = ${appId}
+      ) as missing) as days`;
+  assert.equal(mismatches, 0);
+  assert.equal(days, 0);
+});
+
 test("a batch with one bad event writes nothing and lists the problem by index", async () => {
   const { appId, uploadKey, orgId } = await orgWithApp("bad-event");
   const reply = await invoke("ingest", {

@@ -1,9 +1,10 @@
 import { requestOrganization } from "../_shared/auth.ts";
-import { callAs } from "../_shared/db.ts";
+import { readAs } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { createFunctionApp, endpoint, type RequestContext } from "../_shared/function-app.ts";
 import { storyblokErrors } from "../_shared/storyblok-errors.ts";
 import { alertsQuery, requestedRange, trafficQuery } from "./input.ts";
+import { type CompactTraffic, trafficBody } from "./traffic-response.ts";
 
 // The original allows 3 to 6 requests per second per token.
 const app = createFunctionApp("v1", {
@@ -26,21 +27,17 @@ endpoint(app, {
   input: trafficQuery,
   handler: async ({ org_id, group_by, page, per_page, ...dates }, c) => {
     const { start, end } = requestedRange(dates);
-    const { statistics, total } = await callAs<{ statistics: unknown; total: number }>(
-      c.var.claims,
-      "public.traffic_statistics",
-      {
-        p_org_id: organizationOf(c, org_id),
-        p_start: start,
-        p_end: end,
-        p_group_by: group_by,
-        p_page: page,
-        p_per_page: per_page,
-      },
-    );
-    c.header("Total", String(total));
+    const traffic = await readAs<CompactTraffic>(c.var.claims, "public.traffic_statistics", {
+      p_org_id: organizationOf(c, org_id),
+      p_start: start,
+      p_end: end,
+      p_group_by: group_by,
+      p_page: page,
+      p_per_page: per_page,
+    });
+    c.header("Total", String(traffic.total));
     c.header("Per-Page", String(per_page));
-    return statistics;
+    return trafficBody(traffic, group_by);
   },
 });
 
@@ -51,7 +48,7 @@ endpoint(app, {
     "The months whose bytes crossed 80% and 100% of the organization's monthly traffic limit: `[{month, threshold, crossed_at, bytes, limit}]`",
   input: alertsQuery,
   handler: ({ org_id }, c) =>
-    callAs(c.var.claims, "public.list_traffic_alerts", { p_org_id: organizationOf(c, org_id) }),
+    readAs(c.var.claims, "public.list_traffic_alerts", { p_org_id: organizationOf(c, org_id) }),
 });
 
 export default app;

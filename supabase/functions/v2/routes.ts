@@ -1,5 +1,5 @@
 import { requestOrganization } from "../_shared/auth.ts";
-import { callAnonymously, callAs } from "../_shared/db.ts";
+import { callAnonymously, callAs, readAnonymously } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { fastifyErrors } from "../_shared/fastify-errors.ts";
 import { createFunctionApp, endpoint } from "../_shared/function-app.ts";
@@ -17,7 +17,7 @@ endpoint(app, {
     'Views of the package route per day, ISO week or month: `{"Stats": {"Id", "Data": [{"Period", "Value"}]}}`, oldest first, bins without views left out, at most 1000 bins',
   input: statsQuery,
   handler: async ({ packageId, resolution, after = EPOCH, before = new Date() }) => ({
-    Stats: await callAnonymously("public.package_stats", {
+    Stats: await readAnonymously("public.package_stats", {
       p_identifier: packageId,
       p_resolution: resolution,
       p_after: after.toISOString(),
