@@ -176,7 +176,10 @@ grant insert (app_id, device_id, custom_id, platform, version_name, plugin_versi
 
 create trigger app_versions_touch before update on public.app_versions for each row execute function private.touch_updated_at();
 create trigger channels_touch before update on public.channels for each row execute function private.touch_updated_at();
-create trigger devices_touch before update on public.devices for each row execute function private.touch_updated_at();
+-- A device's active days are its activity, not its record: ingest adding days does not touch it.
+create trigger devices_touch before update of app_id, device_id, custom_id, platform, version_name, plugin_version,
+  os_version, version_build, is_prod, is_emulator, version_override_id, channel_override_id, last_seen_at
+  on public.devices for each row execute function private.touch_updated_at();
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Helpers

@@ -308,8 +308,12 @@ declare
   total integer := pg_catalog.jsonb_array_length(p_events);
   accepted_count integer := total;
   partition_day date;
-  first_seen_apps text[];
-  first_seen_devices text[];
+  device_apps text[];
+  device_ids text[];
+  device_rows tid[];
+  stored_froms date[];
+  stored_bits varbit[];
+  inserted_devices boolean[];
   mau_changes jsonb;
 begin
   if (select auth.uid()) is null then
@@ -435,10 +439,11 @@ begin
   insert into public.usage_events (org_id, event_type, occurred_at, client_id, subject, payload)
   select org_id, event_type, occurred_at, client_id, subject, payload from pg_temp.ingest_batch;
 
-  -- Devices: the registry row of each device is locked (in a consistent order) before its activity is read, so
-  -- concurrent batches touching one device run its MAU update one after the other. ON CONFLICT locks the row even
-  -- when its WHERE skips the update (a stored record newer than the batch). A device new to the registry is
-  -- inserted with its batch's days.
+  -- Devices: one upsert locks each device's registry row (in a consistent order), so that concurrent batches
+  -- touching one device count its days one after the other, and returns what the count needs: whether the row
+  -- is new, where it is, and its stored active days (the upsert leaves them as they were; a new device is
+  -- inserted with its batch's days). Every known row is updated, its metadata only from a batch at least as recent
+  -- as the stored record, so that every row is returned.
   with batch_devices as (
     select distinct on (subject, device_id) subject, device_id, payload, occurred_at
     from pg_temp.ingest_batch
@@ -456,45 +461,59 @@ begin
     join private.batch_device_days() as m on m.app_id = b.subject and m.device_id = b.device_id
     order by b.subject, b.device_id
     on conflict (app_id, device_id) do update set
-      platform = coalesce(excluded.platform, d.platform),
-      version_name = coalesce(excluded.version_name, d.version_name),
-      plugin_version = case when excluded.plugin_version = '' then d.plugin_version else excluded.plugin_version end,
-      os_version = coalesce(excluded.os_version, d.os_version),
-      version_build = case when excluded.version_build = '' then d.version_build else excluded.version_build end,
-      custom_id = case when excluded.custom_id = '' then d.custom_id else excluded.custom_id end,
-      is_prod = excluded.is_prod,
-      is_emulator = excluded.is_emulator,
-      last_seen_at = excluded.last_seen_at
-    where d.last_seen_at is null or excluded.last_seen_at >= d.last_seen_at
-    returning d.app_id, d.device_id, d.xmax = 0 as inserted
+      platform = case when d.last_seen_at > excluded.last_seen_at then d.platform
+        else coalesce(excluded.platform, d.platform) end,
+      version_name = case when d.last_seen_at > excluded.last_seen_at then d.version_name
+        else coalesce(excluded.version_name, d.version_name) end,
+      plugin_version = case when d.last_seen_at > excluded.last_seen_at or excluded.plugin_version = ''
+        then d.plugin_version else excluded.plugin_version end,
+      os_version = case when d.last_seen_at > excluded.last_seen_at then d.os_version
+        else coalesce(excluded.os_version, d.os_version) end,
+      version_build = case when d.last_seen_at > excluded.last_seen_at or excluded.version_build = ''
+        then d.version_build else excluded.version_build end,
+      custom_id = case when d.last_seen_at > excluded.last_seen_at or excluded.custom_id = ''
+        then d.custom_id else excluded.custom_id end,
+      is_prod = case when d.last_seen_at > excluded.last_seen_at then d.is_prod else excluded.is_prod end,
+      is_emulator = case when d.last_seen_at > excluded.last_seen_at then d.is_emulator else excluded.is_emulator end,
+      last_seen_at = greatest(d.last_seen_at, excluded.last_seen_at)
+    returning d.app_id, d.device_id, d.ctid, d.first_active_day, d.active_days, d.xmax = 0 as inserted
   )
-  -- Devices this batch added to the registry have no earlier days to read, and their days are stored.
-  select coalesce(pg_catalog.array_agg(app_id), '{}'), coalesce(pg_catalog.array_agg(device_id), '{}')
-  into first_seen_apps, first_seen_devices
-  from upserted where inserted;
+  select pg_catalog.array_agg(app_id), pg_catalog.array_agg(device_id), pg_catalog.array_agg(ctid),
+    pg_catalog.array_agg(first_active_day), pg_catalog.array_agg(active_days), pg_catalog.array_agg(inserted)
+  into device_apps, device_ids, device_rows, stored_froms, stored_bits, inserted_devices
+  from upserted;
 
   -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
   -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]. That range
   -- adds 1 to MAU from its first day and takes it back after its last. Only stored days within 29 days of the
-  -- batch's days can bound a range, and all of them are on the device's row: for days after its last stored day
-  -- (the usual case) that last day is all there is to read; otherwise the bits of the window around the batch's
-  -- days. The new days are then added to the row's bits; the row lock taken above keeps other batches from
-  -- changing them meanwhile. The MAU and bandwidth changes reach app_daily_usage in one statement, rows in order:
-  -- two statements could lock the rows of concurrent batches in crossed orders and deadlock.
+  -- batch's days can bound a range, and all of them are in the bits returned above: for days after a device's last
+  -- stored day (the usual case) that last day is all there is to read; for a device whose batch days are all
+  -- stored already, nothing; otherwise the bits of the window around the batch's days. The new days are then added
+  -- to the row's bits, found by its row id: the row lock taken above keeps other batches from changing it. The MAU
+  -- and bandwidth changes reach app_daily_usage in one statement, rows in order: two statements could lock the rows
+  -- of concurrent batches in crossed orders and deadlock.
   with batch_days as (
     select subject as app_id, device_id, day from pg_temp.ingest_batch
     where event_type = 'device.activity'
     group by subject, device_id, day
   ),
+  stored as (
+    select s.app_id, s.device_id, s.row_id, s.inserted, s.stored_from,
+      s.stored_from + pg_catalog.length(s.stored_bits) - 1 as stored_until, s.stored_bits
+    from rows from (pg_catalog.unnest(device_apps), pg_catalog.unnest(device_ids), pg_catalog.unnest(device_rows),
+      pg_catalog.unnest(stored_froms), pg_catalog.unnest(stored_bits), pg_catalog.unnest(inserted_devices))
+      as s (app_id, device_id, row_id, stored_from, stored_bits, inserted)
+  ),
   known_devices as (
-    select m.app_id, m.device_id, m.first_day, m.last_day, m.days as batch_bits, v.first_active_day as stored_from,
-      v.first_active_day + pg_catalog.length(v.active_days) - 1 as stored_until, v.active_days as stored_bits
-    from private.batch_device_days() as m
-    join public.devices as v on v.app_id = m.app_id and v.device_id = m.device_id
-    where not exists (
-      select 1 from rows from (pg_catalog.unnest(first_seen_apps), pg_catalog.unnest(first_seen_devices)) as f (app_id, device_id)
-      where f.app_id = m.app_id and f.device_id = m.device_id
-    )
+    select s.app_id, s.device_id, s.row_id, s.stored_from, s.stored_until, s.stored_bits, m.first_day, m.last_day,
+      m.days as batch_bits
+    from stored as s
+    join private.batch_device_days() as m on m.app_id = s.app_id and m.device_id = s.device_id
+    where not s.inserted
+      -- Batch days all stored already (a batch sent again, a device seen twice a day) change nothing.
+      and (s.stored_bits is null or m.first_day < s.stored_from or m.last_day > s.stored_until
+        or pg_catalog.substring(s.stored_bits, m.first_day - s.stored_from + 1, m.last_day - m.first_day + 1)
+          & m.days <> m.days)
   ),
   nearby_stored as (
     select app_id, device_id, stored_until as day from known_devices where stored_until is not null
@@ -505,10 +524,21 @@ begin
         least(k.last_day + 29, k.stored_until - 1) - k.stored_from) as i
     where pg_catalog.get_bit(k.stored_bits, i) = 1
   ),
+  counted_days as (
+    -- The days of the devices new to the registry, and of the known devices that have new ones.
+    select b.app_id, b.device_id, b.day
+    from batch_days as b
+    join stored as s on s.app_id = b.app_id and s.device_id = b.device_id
+    where s.inserted
+    union all
+    select b.app_id, b.device_id, b.day
+    from batch_days as b
+    join known_devices as k on k.app_id = b.app_id and k.device_id = b.device_id
+  ),
   known_days as (
-    select b.app_id, b.device_id, b.day, true as is_new from batch_days as b
+    select c.app_id, c.device_id, c.day, true as is_new from counted_days as c
     where not exists (
-      select 1 from nearby_stored as s where s.app_id = b.app_id and s.device_id = b.device_id and s.day = b.day
+      select 1 from nearby_stored as s where s.app_id = c.app_id and s.device_id = c.device_id and s.day = c.day
     )
     union all
     select app_id, device_id, day, false from nearby_stored
@@ -522,8 +552,7 @@ begin
     from known_days
   ),
   ranges as (
-    select app_id, device_id, greatest(day, previous_stored + 30) as first_covered,
-      least(day + 29, next_day - 1) as last_covered
+    select app_id, greatest(day, previous_stored + 30) as first_covered, least(day + 29, next_day - 1) as last_covered
     from neighbours
     where is_new
   ),
@@ -542,8 +571,7 @@ begin
             || pg_catalog.repeat('0', greatest(k.stored_until - k.last_day, 0)))::varbit
       end
     from known_devices as k
-    where v.app_id = k.app_id and v.device_id = k.device_id
-      and exists (select 1 from ranges as r where r.app_id = k.app_id and r.device_id = k.device_id)
+    where v.ctid = k.row_id
   ),
   increments as (
     select app_id, day, sum(mau_change)::integer as mau_change, sum(bytes) as bytes

@@ -2,7 +2,7 @@
 -- active again after 29, 30 and 31 days (in order and out of order), days backfilled long before the device's
 -- first one, a device active on every day of a year, and days sent again.
 begin;
-select plan(14);
+select plan(17);
 
 select tests.create_user('activity_owner');
 select tests.create_org('activity_owner', 'Activity org') as org \gset
@@ -135,6 +135,35 @@ select cmp_ok(
 select is(
   (select count(*) from public.app_daily_usage where app_id = 'com.activity.year' and mau_delta <> 0), 2::bigint,
   'a year of consecutive days is one change in and one out'
+);
+
+-- A late event still counts its day, but does not overwrite what a later one reported.
+select tests.authenticate_with_key('activity_owner', 'upload', array[:'org']::uuid[]);
+select public.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
+  'device_id', 'meta', 'version_name', '2.0', 'custom_id', 'new', 'timestamp', now() - interval '1 minute')));
+select public.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
+  'device_id', 'meta', 'version_name', '1.0', 'custom_id', 'old', 'timestamp', now() - interval '3 days')));
+select tests.clear_authentication();
+select results_eq(
+  $$select version_name, custom_id, last_seen_at > now() - interval '2 minutes' from public.devices
+    where app_id = 'com.activity.gaps' and device_id = 'meta'$$,
+  $$values ('2.0', 'new', true)$$,
+  'an event older than the stored record leaves its metadata and last_seen_at'
+);
+select results_eq(
+  $$select day - (now() at time zone 'UTC')::date from private.device_active_days
+    where app_id = 'com.activity.gaps' and device_id = 'meta' order by 1$$,
+  $$values (-3), (0)$$,
+  'its day is counted all the same'
+);
+select tests.authenticate_with_key('activity_owner', 'upload', array[:'org']::uuid[]);
+select public.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
+  'device_id', 'meta', 'version_name', '3.0', 'timestamp', now())));
+select tests.clear_authentication();
+select results_eq(
+  $$select version_name, custom_id from public.devices where app_id = 'com.activity.gaps' and device_id = 'meta'$$,
+  $$values ('3.0', 'new')$$,
+  'a newer event updates what it reports and keeps what it leaves out'
 );
 
 -- The repair tool reads the same bits: nothing to rewrite.

@@ -16,14 +16,20 @@ endpoint(app, {
   summary:
     'Views of the package route per day, ISO week or month: `{"Stats": {"Id", "Data": [{"Period", "Value"}]}}`, oldest first, bins without views left out, at most 1000 bins',
   input: statsQuery,
-  handler: async ({ packageId, resolution, after = EPOCH, before = new Date() }) => ({
-    Stats: await readAnonymously("public.package_stats", {
+  handler: async ({ packageId, resolution, after = EPOCH, before = new Date() }) => {
+    const stats = await readAnonymously<{ Id: string; Data: [day: string, views: number][] }>("public.package_stats", {
       p_identifier: packageId,
       p_resolution: resolution,
       p_after: after.toISOString(),
       p_before: before.toISOString(),
-    }),
-  }),
+    });
+    return {
+      Stats: {
+        Id: stats.Id,
+        Data: stats.Data.map(([day, views]) => ({ Period: `${day}T00:00:00.000Z`, Value: views })),
+      },
+    };
+  },
 });
 
 endpoint(app, {
