@@ -95,8 +95,11 @@ test("20 concurrent batches of the same returning devices produce exact totals",
     assert.equal(reply.status, 200, JSON.stringify(reply.data));
   }
   // Each batch: every device today (after its last day), and some on a day between or before their stored ones.
-  const batches = Array.from({ length: 20 }, (_, batch) =>
-    devices.flatMap((device) => [activity(device, 0), activity(device, [1, 11, 29, 41, 70][(device + batch) % 5])]));
+  const batches = Array.from(
+    { length: 20 },
+    (_, batch) =>
+      devices.flatMap((device) => [activity(device, 0), activity(device, [1, 11, 29, 41, 70][(device + batch) % 5])]),
+  );
   const replies = await Promise.all(
     batches.map((events) => invoke("ingest", { method: "POST", credential: uploadKey, body: { events } })),
   );
