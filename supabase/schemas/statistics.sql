@@ -14,51 +14,60 @@ comment on function private.today_utc() is 'The current UTC day.';
 -- Runs as the caller, so row-level security still applies.
 create function private.app_daily_stats(p_app_ids text[], p_from date, p_to date)
 returns table (day date, mau bigint, storage bigint, bandwidth bigint)
-language sql stable
+language plpgsql stable
 set search_path = ''
 set jit = off
 as $$
-  with month_start as (
-    select pg_catalog.date_trunc('month', p_from::timestamp)::date as day
-  ),
-  before_range as (
-    select sum(mau) as mau, sum(storage) as storage
-    from (
-      select coalesce(sum(m.mau_delta), 0) as mau, coalesce(sum(m.storage_delta), 0) as storage
-      from public.app_monthly_changes as m
-      where m.app_id = any (p_app_ids) and m.month < (select day from month_start)
-      union all
-      select coalesce(sum(u.mau_delta), 0), coalesce(sum(u.storage_delta), 0)
+#variable_conflict use_column
+begin
+  -- plpgsql, not SQL: Postgres plans a SQL function's query on every call, a plpgsql one once per session.
+  return query
+    with month_start as (
+      select pg_catalog.date_trunc('month', p_from::timestamp)::date as day
+    ),
+    before_range as (
+      select sum(mau) as mau, sum(storage) as storage
+      from (
+        select coalesce(sum(m.mau_delta), 0) as mau, coalesce(sum(m.storage_delta), 0) as storage
+        from public.app_monthly_changes as m
+        where m.app_id = any (p_app_ids) and m.month < (select day from month_start)
+        union all
+        select coalesce(sum(u.mau_delta), 0), coalesce(sum(u.storage_delta), 0)
+        from public.app_daily_usage as u
+        where u.app_id = any (p_app_ids) and u.day >= (select day from month_start) and u.day < p_from
+      ) as months_then_days
+    ),
+    in_range as (
+      select u.day, sum(u.mau_delta) as mau_delta, sum(u.bandwidth) as bandwidth, sum(u.storage_delta) as storage_delta
       from public.app_daily_usage as u
-      where u.app_id = any (p_app_ids) and u.day >= (select day from month_start) and u.day < p_from
-    ) as months_then_days
-  ),
-  in_range as (
-    select u.day, sum(u.mau_delta) as mau_delta, sum(u.bandwidth) as bandwidth, sum(u.storage_delta) as storage_delta
-    from public.app_daily_usage as u
-    where u.app_id = any (p_app_ids) and u.day between p_from and p_to
-    group by u.day
-  )
-  select d::date,
-    ((select mau from before_range) + sum(coalesce(r.mau_delta, 0)) over (order by d))::bigint,
-    ((select storage from before_range) + sum(coalesce(r.storage_delta, 0)) over (order by d))::bigint,
-    coalesce(r.bandwidth, 0)::bigint
-  from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
-  left join in_range as r on r.day = d::date
-  order by d
+      where u.app_id = any (p_app_ids) and u.day between p_from and p_to
+      group by u.day
+    )
+    select d::date,
+      ((select mau from before_range) + sum(coalesce(r.mau_delta, 0)) over (order by d))::bigint,
+      ((select storage from before_range) + sum(coalesce(r.storage_delta, 0)) over (order by d))::bigint,
+      coalesce(r.bandwidth, 0)::bigint
+    from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
+    left join in_range as r on r.day = d::date
+    order by d;
+end
 $$;
 comment on function private.app_daily_stats(text[], date, date) is
   'Per day of [p_from, p_to], summed over the apps: MAU and storage at the end of the day (running sums of their changes: whole months, then days, before the range), bandwidth.';
 
 create function private.stats_rows_json(p_app_ids text[], p_from date, p_to date) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 set jit = off
 as $$
-  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-      'date', pg_catalog.to_char(s.day, 'YYYY-MM-DD'), 'mau', s.mau, 'storage', s.storage, 'bandwidth', s.bandwidth
-    ) order by s.day), '[]')
-  from private.app_daily_stats(p_app_ids, p_from, least(p_to, private.today_utc())) as s
+begin
+  return (
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+        'date', pg_catalog.to_char(s.day, 'YYYY-MM-DD'), 'mau', s.mau, 'storage', s.storage, 'bandwidth', s.bandwidth
+      ) order by s.day), '[]')
+    from private.app_daily_stats(p_app_ids, p_from, least(p_to, private.today_utc())) as s
+  );
+end
 $$;
 comment on function private.stats_rows_json(text[], date, date) is
   'The documented Stats rows [{date, mau, storage, bandwidth}] of the apps summed, from p_from to p_to or today.';

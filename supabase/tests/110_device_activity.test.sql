@@ -11,7 +11,8 @@ values ('com.activity.gaps', :'org', 'Gaps'), ('com.activity.late', :'org', 'Lat
   ('com.activity.back', :'org', 'Backfill'), ('com.activity.year', :'org', 'Every day');
 select (now() at time zone 'UTC')::date - 120 as base, (now() at time zone 'UTC')::date as today \gset
 
--- One batch per element, in the order given.
+-- One batch per element, in the order given. Each event at the start of its UTC day: never in the future, and
+-- 399 days back stays inside ingest's 400 days whatever the time of day.
 create function pg_temp.ingest_days(p_app_id text, p_batches jsonb) returns void language plpgsql as $$
 declare
   batch jsonb;
@@ -19,7 +20,7 @@ begin
   for batch in select value from jsonb_array_elements(p_batches) loop
     perform public.ingest_events((
       select jsonb_agg(jsonb_build_object('type', 'device.activity', 'app_id', p_app_id, 'device_id', d ->> 0,
-        'timestamp', ((d ->> 1)::date::timestamp + interval '12 hours')::text || 'Z'))
+        'timestamp', (d ->> 1)::date::timestamp::text || 'Z'))
       from jsonb_array_elements(batch) as d
     ));
   end loop;
