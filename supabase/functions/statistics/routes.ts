@@ -6,7 +6,13 @@ import { orgStatsQuery, statsQuery } from "./query.ts";
 
 const app = createFunctionApp("statistics");
 
-type OrgBreakdown = { global: StatsRow[]; byApp: { app_id: string; data: StatsRow[] }[] };
+type OrgBreakdown<Row = StatsRow> = { global: Row[]; byApp: { app_id: string; data: Row[] }[] };
+/** The SQL readers' form of a day: [date, mau, storage, bandwidth]. */
+type StatsTuple = [date: string, mau: number, storage: number, bandwidth: number];
+
+const rowsOf = (tuples: StatsTuple[]): StatsRow[] =>
+  tuples.map(([date, mau, storage, bandwidth]) => ({ date, mau, storage, bandwidth }));
+
 type Output = { graph?: Metric; format?: "json" | "csv"; from: string; to: string };
 
 function toCsv(rows: (StatsRow & { app_id?: string })[], withApp: boolean): string {
@@ -38,12 +44,12 @@ endpoint(app, {
   summary: "Daily MAU, storage and bandwidth of one app (JSON, CSV or an SVG graph)",
   input: statsQuery.safeExtend({ app_id: fields.appId }),
   handler: async ({ app_id, from, to, ...output }, c) => {
-    const rows = await readAs<StatsRow[]>(c.var.claims, "public.statistics_app", {
+    const tuples = await readAs<StatsTuple[]>(c.var.claims, "public.statistics_app", {
       p_app_id: app_id,
       p_from: from,
       p_to: to,
     });
-    return respond(c, rows, app_id, { ...output, from, to });
+    return respond(c, rowsOf(tuples), app_id, { ...output, from, to });
   },
 });
 
@@ -53,13 +59,17 @@ endpoint(app, {
   summary: "Daily figures summed over an organization's apps; breakdown=true adds them per app",
   input: orgStatsQuery.safeExtend({ org_id: fields.uuid }),
   handler: async ({ org_id, from, to, breakdown, ...output }, c) => {
-    const result = await readAs<StatsRow[] | OrgBreakdown>(c.var.claims, "public.statistics_org", {
+    const result = await readAs<StatsTuple[] | OrgBreakdown<StatsTuple>>(c.var.claims, "public.statistics_org", {
       p_org_id: org_id,
       p_from: from,
       p_to: to,
       p_breakdown: breakdown ?? false,
     });
-    return respond(c, result, `organization ${org_id}`, { ...output, from, to });
+    const shaped = Array.isArray(result) ? rowsOf(result) : {
+      global: rowsOf(result.global),
+      byApp: result.byApp.map(({ app_id, data }) => ({ app_id, data: rowsOf(data) })),
+    };
+    return respond(c, shaped, `organization ${org_id}`, { ...output, from, to });
   },
 });
 
@@ -69,8 +79,8 @@ endpoint(app, {
   summary: "Daily figures summed over every app you can read",
   input: statsQuery,
   handler: async ({ from, to, ...output }, c) => {
-    const rows = await readAs<StatsRow[]>(c.var.claims, "public.statistics_user", { p_from: from, p_to: to });
-    return respond(c, rows, "all your apps", { ...output, from, to });
+    const tuples = await readAs<StatsTuple[]>(c.var.claims, "public.statistics_user", { p_from: from, p_to: to });
+    return respond(c, rowsOf(tuples), "all your apps", { ...output, from, to });
   },
 });
 
