@@ -267,29 +267,6 @@ $$;
 comment on function private.prepare_ingest_batch() is
   'Creates (once per session) and empties the temporary table a batch of events is validated and counted from.';
 
--- Both ingest statements about devices need these: the first to insert new devices with their days, the second
--- to add them to known ones.
-create function private.batch_device_days()
-returns table (app_id text, device_id text, first_day date, last_day date, days varbit)
-language plpgsql stable
-set search_path = ''
-as $$
-begin
-  return query
-  select g.app_id, g.device_id, min(g.day), max(g.day),
-    pg_catalog.string_agg(pg_catalog.repeat('0', coalesce(g.gap, 1) - 1) || '1', '' order by g.day)::varbit
-  from (
-    select b.subject as app_id, b.device_id, b.day,
-      b.day - pg_catalog.lag(b.day) over (partition by b.subject, b.device_id order by b.day) as gap
-    from pg_temp.ingest_batch as b
-    where b.event_type = 'device.activity'
-    group by b.subject, b.device_id, b.day
-  ) as g
-  group by g.app_id, g.device_id;
-end
-$$;
-comment on function private.batch_device_days() is
-  'The active days of each device of the ingest batch: its first and last, and the bits of those between (first bit: first day).';
 
 -- security definer: the rollups, registries and raw events are not writable by API roles. It first checks, for
 -- every event, that the caller (auth.uid() through its key) has at least upload on the event's app or org, and
@@ -314,6 +291,9 @@ declare
   stored_froms date[];
   stored_bits varbit[];
   inserted_devices boolean[];
+  batch_firsts date[];
+  batch_lasts date[];
+  batch_bits varbit[];
   mau_changes jsonb;
 begin
   if (select auth.uid()) is null then
@@ -450,6 +430,19 @@ begin
     where event_type = 'device.activity'
     order by subject, device_id, occurred_at desc
   ),
+  -- Each device's days in the batch: its first and last, and the bits of those between (first bit: first day).
+  batch_spans as (
+    select g.app_id, g.device_id, min(g.day) as first_day, max(g.day) as last_day,
+      pg_catalog.string_agg(pg_catalog.repeat('0', coalesce(g.gap, 1) - 1) || '1', '' order by g.day)::varbit as days
+    from (
+      select subject as app_id, device_id, day,
+        day - pg_catalog.lag(day) over (partition by subject, device_id order by day) as gap
+      from pg_temp.ingest_batch
+      where event_type = 'device.activity'
+      group by subject, device_id, day
+    ) as g
+    group by g.app_id, g.device_id
+  ),
   upserted as (
     insert into public.devices as d (app_id, device_id, platform, version_name, plugin_version, os_version, version_build,
       custom_id, is_prod, is_emulator, last_seen_at, first_active_day, active_days)
@@ -458,7 +451,7 @@ begin
       coalesce(b.payload ->> 'custom_id', ''), coalesce((b.payload ->> 'is_prod')::boolean, true),
       coalesce((b.payload ->> 'is_emulator')::boolean, false), b.occurred_at, m.first_day, m.days
     from batch_devices as b
-    join private.batch_device_days() as m on m.app_id = b.subject and m.device_id = b.device_id
+    join batch_spans as m on m.app_id = b.subject and m.device_id = b.device_id
     order by b.subject, b.device_id
     on conflict (app_id, device_id) do update set
       platform = case when d.last_seen_at > excluded.last_seen_at then d.platform
@@ -478,10 +471,13 @@ begin
       last_seen_at = greatest(d.last_seen_at, excluded.last_seen_at)
     returning d.app_id, d.device_id, d.ctid, d.first_active_day, d.active_days, d.xmax = 0 as inserted
   )
-  select pg_catalog.array_agg(app_id), pg_catalog.array_agg(device_id), pg_catalog.array_agg(ctid),
-    pg_catalog.array_agg(first_active_day), pg_catalog.array_agg(active_days), pg_catalog.array_agg(inserted)
-  into device_apps, device_ids, device_rows, stored_froms, stored_bits, inserted_devices
-  from upserted;
+  select pg_catalog.array_agg(u.app_id), pg_catalog.array_agg(u.device_id), pg_catalog.array_agg(u.ctid),
+    pg_catalog.array_agg(u.first_active_day), pg_catalog.array_agg(u.active_days), pg_catalog.array_agg(u.inserted),
+    pg_catalog.array_agg(m.first_day), pg_catalog.array_agg(m.last_day), pg_catalog.array_agg(m.days)
+  into device_apps, device_ids, device_rows, stored_froms, stored_bits, inserted_devices, batch_firsts, batch_lasts,
+    batch_bits
+  from upserted as u
+  join batch_spans as m on m.app_id = u.app_id and m.device_id = u.device_id;
 
   -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
   -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]. That range
@@ -499,21 +495,22 @@ begin
   ),
   stored as (
     select s.app_id, s.device_id, s.row_id, s.inserted, s.stored_from,
-      s.stored_from + pg_catalog.length(s.stored_bits) - 1 as stored_until, s.stored_bits
+      s.stored_from + pg_catalog.length(s.stored_bits) - 1 as stored_until, s.stored_bits, s.first_day, s.last_day,
+      s.batch_bits
     from rows from (pg_catalog.unnest(device_apps), pg_catalog.unnest(device_ids), pg_catalog.unnest(device_rows),
-      pg_catalog.unnest(stored_froms), pg_catalog.unnest(stored_bits), pg_catalog.unnest(inserted_devices))
-      as s (app_id, device_id, row_id, stored_from, stored_bits, inserted)
+      pg_catalog.unnest(stored_froms), pg_catalog.unnest(stored_bits), pg_catalog.unnest(inserted_devices),
+      pg_catalog.unnest(batch_firsts), pg_catalog.unnest(batch_lasts), pg_catalog.unnest(batch_bits))
+      as s (app_id, device_id, row_id, stored_from, stored_bits, inserted, first_day, last_day, batch_bits)
   ),
   known_devices as (
-    select s.app_id, s.device_id, s.row_id, s.stored_from, s.stored_until, s.stored_bits, m.first_day, m.last_day,
-      m.days as batch_bits
+    select s.app_id, s.device_id, s.row_id, s.stored_from, s.stored_until, s.stored_bits, s.first_day, s.last_day,
+      s.batch_bits
     from stored as s
-    join private.batch_device_days() as m on m.app_id = s.app_id and m.device_id = s.device_id
     where not s.inserted
       -- Batch days all stored already (a batch sent again, a device seen twice a day) change nothing.
-      and (s.stored_bits is null or m.first_day < s.stored_from or m.last_day > s.stored_until
-        or pg_catalog.substring(s.stored_bits, m.first_day - s.stored_from + 1, m.last_day - m.first_day + 1)
-          & m.days <> m.days)
+      and (s.stored_bits is null or s.first_day < s.stored_from or s.last_day > s.stored_until
+        or pg_catalog.substring(s.stored_bits, s.first_day - s.stored_from + 1, s.last_day - s.first_day + 1)
+          & s.batch_bits <> s.batch_bits)
   ),
   nearby_stored as (
     select app_id, device_id, stored_until as day from known_devices where stored_until is not null
@@ -702,7 +699,6 @@ comment on function private.repair_mau(text) is
 -- Grants
 
 revoke all on function private.track_bundle_storage(), private.delete_app_devices(), private.prepare_ingest_batch(),
-  private.batch_device_days(),
   private.ensure_usage_event_partition(date), private.drop_raw_events_before(date), private.add_monthly_changes(jsonb),
   public.ingest_events(jsonb, uuid),
   private.recompute_mau(text, date, date), private.repair_mau(text)
