@@ -6,12 +6,7 @@
  */
 import { subDays, subMonths, subWeeks } from "date-fns";
 import { repoRoot, runSql } from "../shared/database.ts";
-
-export type Latency = { p50: number; p99: number };
-export type Measure = (
-  path: string,
-  options?: { headers?: (call: number) => Record<string, string>; status?: number },
-) => Promise<Latency>;
+import type { Latency, Measure } from "./latency.ts";
 
 export async function preparePackages(databaseUrl: string) {
   await runSql(databaseUrl, await Deno.readTextFile(`${repoRoot}bench/packages.sql`));

@@ -7,8 +7,8 @@
  * 3. p50/p99 of a 90-day /statistics/app (the 500k-device app) and /statistics/org (50 apps), and of a 366-day
  *    /api/statistics/ of each stats_type (with and without org_domain) over 5 million workspace.activity events,
  *    of the package routes (bench/packages.ts: 10,000 packages, 3 years of daily views) and of the traffic route
- *    (bench/traffic.ts: 1,000 spaces, 2 years of daily traffic), against a trivial
- *    authenticated endpoint; HTTP ingest throughput (batches of 1000 device.activity and
+ *    (bench/traffic.ts: 1,000 spaces, 2 years of daily traffic), each against a trivial authenticated endpoint
+ *    called between its requests (bench/latency.ts); HTTP ingest throughput (batches of 1000 device.activity and
  *    workspace.activity events, one and four in flight) against a plain multi-row INSERT of the same events into an
  *    indexed table from the same client, at the same concurrency, in alternating rounds of 20 batches: the ratio
  *    reported is the median of the rounds' ratios.
@@ -19,7 +19,8 @@
  */
 import postgres from "postgres";
 import { prepareDatabase, repoRoot, withDatabase } from "../shared/database.ts";
-import { type Measure, measurePackages, preparePackages } from "./packages.ts";
+import { measurePackages, preparePackages } from "./packages.ts";
+import { type Latency, latencyAgainst, ratio, ratios } from "./latency.ts";
 import { activityHistorySize, type Batch, newDeviceBatches, returningDeviceBatches } from "./devices.ts";
 import { measureTraffic, prepareTraffic } from "./traffic.ts";
 
@@ -95,22 +96,8 @@ async function startServer(): Promise<Deno.ChildProcess> {
   throw new Error("the functions server did not start");
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
-const latency: Measure = async (path, options = {}) => {
-  const call = async (n: number) => {
-    const start = performance.now();
-    const reply = await fetch(`${base}/${path}`, { headers: { authorization: BENCH_KEY, ...options.headers?.(n) } });
-    await reply.arrayBuffer();
-    if (reply.status !== (options.status ?? 200)) throw new Error(`${path}: ${reply.status}`);
-    return performance.now() - start;
-  };
-  for (let i = 0; i < 20; i++) await call(-1 - i);
-  const samples: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) samples.push(await call(i));
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
-};
+// Every latency is measured interleaved with the trivial authenticated endpoint (bench/latency.ts).
+const latency = latencyAgainst(base, BENCH_KEY, "app?app_id=com.bench.big", REQUESTS);
 
 // New devices of each measurement (a kept database may be measured again).
 const runId = Date.now().toString(36);
@@ -228,7 +215,7 @@ try {
   const trivial = await latency("app?app_id=com.bench.big");
   const app = await latency(`statistics/app/com.bench.big?from=${from}&to=${to}`);
   const org = await latency(`statistics/org/00000000-0000-4000-8000-0000000000a1?from=${from}&to=${to}`);
-  const activity: Record<string, { p50: number; p99: number }> = {};
+  const activity: Record<string, Latency> = {};
   for (const statsType of ["users", "developers", "workspaces"]) {
     for (const domain of ["", "acme.com"]) {
       const query = `stats_type=${statsType}&start=${day(365)}&end=${to}&org_id=${ENVIRONMENT_ORG}` +
@@ -255,11 +242,6 @@ try {
 
   const history = await activityHistorySize(databaseUrl);
 
-  const ratio = (value: number, baseline: number) => Number((value / baseline).toFixed(2));
-  const ratios = (measured: { p50: number; p99: number }) => ({
-    p50: ratio(measured.p50, trivial.p50),
-    p99: ratio(measured.p99, trivial.p99),
-  });
   const results = {
     measured_at: new Date().toISOString(),
     workload: {
@@ -294,8 +276,8 @@ try {
       ...Object.fromEntries(Object.entries(traffic).map(([name, measured]) => [name, ratios(measured)])),
     },
     counted_package_route_ratio_to_trivial_public_route: ratio(
-      packages["v2_packages counted (new client each call)"].p50,
-      packages["trivial public route (unknown package)"].p50,
+      ratios(packages["v2_packages counted (new client each call)"]).p50,
+      ratios(packages["trivial public route (unknown package)"]).p50,
     ),
     ingest_events_per_second: ingestModes.map((mode) => ({
       events: mode.events,
@@ -318,18 +300,19 @@ try {
     },
   };
   const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-  const latencyRow = (name: string, measured: { p50: number; p99: number }) =>
+  const latencyRow = (name: string, measured: Latency) =>
     row([
       name,
       measured.p50.toFixed(2),
       measured.p99.toFixed(2),
-      ratio(measured.p50, trivial.p50),
-      ratio(measured.p99, trivial.p99),
+      measured.baseline.p50.toFixed(2),
+      ratios(measured).p50,
+      ratios(measured).p99,
     ]);
   console.log([
     "",
-    row(["measure", "p50 ms", "p99 ms", "p50 / trivial", "p99 / trivial"]),
-    row(["---", "---", "---", "---", "---"]),
+    row(["measure", "p50 ms", "p99 ms", "trivial p50 ms (interleaved)", "p50 / trivial", "p99 / trivial"]),
+    row(["---", "---", "---", "---", "---", "---"]),
     latencyRow("trivial (GET /app?app_id=...)", trivial),
     latencyRow("/statistics/app 90 days, 500k devices", app),
     latencyRow("/statistics/org 90 days, 50 apps", org),

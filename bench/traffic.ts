@@ -4,7 +4,7 @@
  * day, month and year (the first page of the raw series, 100 rows).
  */
 import { repoRoot, runSql } from "../shared/database.ts";
-import type { Latency, Measure } from "./packages.ts";
+import type { Latency, Measure } from "./latency.ts";
 
 const TRAFFIC_ORG = "00000000-0000-4000-8000-0000000000a4";
 

@@ -12,7 +12,7 @@ $$;
 comment on function private.today_utc() is 'The current UTC day.';
 
 -- Runs as the caller, so row-level security still applies.
-create function private.app_daily_stats(p_app_ids text[], p_from date, p_to date)
+create function private.app_daily_stats(p_app_ids text[], p_from date, p_to date, p_org_id uuid default null)
 returns table (day date, mau bigint, storage bigint, bandwidth bigint)
 language plpgsql stable
 set search_path = ''
@@ -25,23 +25,34 @@ begin
     with month_start as (
       select pg_catalog.date_trunc('month', p_from::timestamp)::date as day
     ),
+    -- The days from the start of p_from's month: those before p_from complete the running sums.
+    days as (
+      select u.day, u.mau_delta, u.bandwidth, u.storage_delta
+      from public.app_daily_usage as u
+      where u.app_id = any (p_app_ids) and u.day between (select day from month_start) and p_to
+      union all
+      select o.day, o.mau_delta, o.bandwidth, o.storage_delta
+      from public.org_daily_usage as o
+      where o.org_id = p_org_id and o.day between (select day from month_start) and p_to
+    ),
+    months as (
+      select m.mau_delta, m.storage_delta
+      from public.app_monthly_changes as m
+      where m.app_id = any (p_app_ids) and m.month < (select day from month_start)
+      union all
+      select o.mau_delta, o.storage_delta
+      from public.org_monthly_changes as o
+      where o.org_id = p_org_id and o.month < (select day from month_start)
+    ),
     before_range as (
-      select sum(mau) as mau, sum(storage) as storage
-      from (
-        select coalesce(sum(m.mau_delta), 0) as mau, coalesce(sum(m.storage_delta), 0) as storage
-        from public.app_monthly_changes as m
-        where m.app_id = any (p_app_ids) and m.month < (select day from month_start)
-        union all
-        select coalesce(sum(u.mau_delta), 0), coalesce(sum(u.storage_delta), 0)
-        from public.app_daily_usage as u
-        where u.app_id = any (p_app_ids) and u.day >= (select day from month_start) and u.day < p_from
-      ) as months_then_days
+      select coalesce((select sum(mau_delta) from months), 0) + coalesce(sum(mau_delta), 0) as mau,
+        coalesce((select sum(storage_delta) from months), 0) + coalesce(sum(storage_delta), 0) as storage
+      from days where day < p_from
     ),
     in_range as (
-      select u.day, sum(u.mau_delta) as mau_delta, sum(u.bandwidth) as bandwidth, sum(u.storage_delta) as storage_delta
-      from public.app_daily_usage as u
-      where u.app_id = any (p_app_ids) and u.day between p_from and p_to
-      group by u.day
+      select day, sum(mau_delta) as mau_delta, sum(bandwidth) as bandwidth, sum(storage_delta) as storage_delta
+      from days where day >= p_from
+      group by day
     )
     select d::date,
       ((select mau from before_range) + sum(coalesce(r.mau_delta, 0)) over (order by d))::bigint,
@@ -52,10 +63,11 @@ begin
     order by d;
 end
 $$;
-comment on function private.app_daily_stats(text[], date, date) is
-  'Per day of [p_from, p_to], summed over the apps: MAU and storage at the end of the day (running sums of their changes: whole months, then days, before the range), bandwidth.';
+comment on function private.app_daily_stats(text[], date, date, uuid) is
+  'Per day of [p_from, p_to], summed over the apps p_app_ids and the organization rollup of p_org_id (when given): MAU and storage at the end of the day (running sums of their changes: whole months, then days, before the range), bandwidth.';
 
-create function private.stats_rows_json(p_app_ids text[], p_from date, p_to date) returns json
+create function private.stats_rows_json(p_app_ids text[], p_from date, p_to date, p_org_id uuid default null)
+returns json
 language plpgsql stable
 set search_path = ''
 set jit = off
@@ -66,12 +78,12 @@ begin
   return (
     select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(s.day, s.mau, s.storage, s.bandwidth) order by s.day),
       '[]')
-    from private.app_daily_stats(p_app_ids, p_from, least(p_to, private.today_utc())) as s
+    from private.app_daily_stats(p_app_ids, p_from, least(p_to, private.today_utc()), p_org_id) as s
   );
 end
 $$;
-comment on function private.stats_rows_json(text[], date, date) is
-  'The days of the apps summed, from p_from to p_to or today, as [date, mau, storage, bandwidth] tuples.';
+comment on function private.stats_rows_json(text[], date, date, uuid) is
+  'The days of the apps (and of the organization rollup of p_org_id) summed, from p_from to p_to or today, as [date, mau, storage, bandwidth] tuples.';
 
 -- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
 -- 90-day read) after this function has checked the caller's right on the app itself.
@@ -112,12 +124,13 @@ begin
   if not private.has_right(p_org_id, 'read') then
     raise exception 'Insufficient permissions to access statistics' using errcode = 'PT403';
   end if;
-  app_ids := array(select app_id from public.apps where owner_org = p_org_id order by app_id);
+  -- The organization rollup holds the sums of all its apps, which an organization-wide read right covers.
   if not p_breakdown then
-    return private.stats_rows_json(app_ids, p_from, p_to);
+    return private.stats_rows_json('{}', p_from, p_to, p_org_id);
   end if;
+  app_ids := array(select app_id from public.apps where owner_org = p_org_id order by app_id);
   return pg_catalog.json_build_object(
-    'global', private.stats_rows_json(app_ids, p_from, p_to),
+    'global', private.stats_rows_json('{}', p_from, p_to, p_org_id),
     'byApp', coalesce((
       select pg_catalog.json_agg(pg_catalog.json_build_object(
         'app_id', app_id, 'data', private.stats_rows_json(array[app_id], p_from, p_to)) order by app_id)
@@ -146,13 +159,13 @@ $$;
 comment on function public.statistics_user(date, date) is
   'GET /statistics/user: the daily figures summed over every app the caller can read.';
 
-revoke all on function private.today_utc(), private.app_daily_stats(text[], date, date),
-  private.stats_rows_json(text[], date, date),
+revoke all on function private.today_utc(), private.app_daily_stats(text[], date, date, uuid),
+  private.stats_rows_json(text[], date, date, uuid),
   public.statistics_app(text, date, date), public.statistics_org(uuid, date, date, boolean),
   public.statistics_user(date, date)
   from public, anon;
-grant execute on function private.today_utc(), private.app_daily_stats(text[], date, date),
-  private.stats_rows_json(text[], date, date),
+grant execute on function private.today_utc(), private.app_daily_stats(text[], date, date, uuid),
+  private.stats_rows_json(text[], date, date, uuid),
   public.statistics_app(text, date, date), public.statistics_org(uuid, date, date, boolean),
   public.statistics_user(date, date)
   to authenticated, service_role;

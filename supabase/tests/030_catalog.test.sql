@@ -61,6 +61,7 @@ $$, array[
   'private.has_app_right',                -- tenancy.sql
   'private.keep_last_super_admin',        -- tenancy.sql
   'private.package_owner',                -- packages.sql
+  'private.remove_app_from_org',          -- org_rollups.sql
   'private.track_bundle_storage',         -- metering.sql
   'public.count_package_view',            -- packages.sql
   'public.environment_statistics',        -- environment_activity.sql
