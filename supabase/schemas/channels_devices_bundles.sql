@@ -162,6 +162,8 @@ create policy devices_update on public.devices for update to authenticated
 -- No delete policy: devices are never deleted (DELETE /device only removes an override).
 
 revoke all on public.app_versions, public.channels, public.devices from anon, authenticated;
+-- Nobody anonymous creates rows: anon gets no sequence (Supabase's default privileges grant them all).
+revoke all on sequence public.app_versions_id_seq, public.channels_id_seq from anon;
 grant select, insert, update, delete on public.app_versions, public.channels to authenticated;
 -- The first active day feeds MAU, so only ingest writes it: API roles insert and update the other columns.
 grant select on public.devices to authenticated;
@@ -282,7 +284,7 @@ comment on function private.bundle_json(public.app_versions) is
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: channels
 
-create function public.channel_upsert(p_app_id text, p_channel text, p_version text default null,
+create function edge_api.channel_upsert(p_app_id text, p_channel text, p_version text default null,
   p_public boolean default null, p_disable_auto_update_under_native boolean default null,
   p_disable_auto_update public.disable_update default null, p_ios boolean default null, p_android boolean default null,
   p_allow_device_self_set boolean default null, p_allow_emulator boolean default null, p_allow_dev boolean default null)
@@ -321,11 +323,11 @@ begin
   return pg_catalog.jsonb_build_object('status', 'ok');
 end
 $$;
-comment on function public.channel_upsert(text, text, text, boolean, boolean, public.disable_update, boolean, boolean,
+comment on function edge_api.channel_upsert(text, text, text, boolean, boolean, public.disable_update, boolean, boolean,
   boolean, boolean, boolean) is
   'POST /channel: creates a channel or changes the fields given (write and above); public = true makes it the app''s only default channel.';
 
-create function public.channel_get(p_app_id text, p_channel text default null, p_page integer default 0) returns jsonb
+create function edge_api.channel_get(p_app_id text, p_channel text default null, p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -345,9 +347,9 @@ begin
   return result;
 end
 $$;
-comment on function public.channel_get(text, text, integer) is 'GET /channel: the app''s channels, 50 per page by id, or one by name.';
+comment on function edge_api.channel_get(text, text, integer) is 'GET /channel: the app''s channels, 50 per page by id, or one by name.';
 
-create function public.channel_delete(p_app_id text, p_channel text) returns jsonb
+create function edge_api.channel_delete(p_app_id text, p_channel text) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -361,12 +363,12 @@ begin
   return pg_catalog.jsonb_build_object('status', 'ok');
 end
 $$;
-comment on function public.channel_delete(text, text) is 'DELETE /channel: deletes a channel of an app (write and above).';
+comment on function edge_api.channel_delete(text, text) is 'DELETE /channel: deletes a channel of an app (write and above).';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: devices
 
-create function public.device_link(p_app_id text, p_device_id text, p_version_id text default null,
+create function edge_api.device_link(p_app_id text, p_device_id text, p_version_id text default null,
   p_channel text default null) returns jsonb
 language plpgsql
 set search_path = ''
@@ -400,10 +402,10 @@ begin
   return pg_catalog.jsonb_build_object('status', 'ok');
 end
 $$;
-comment on function public.device_link(text, text, text, text) is
+comment on function edge_api.device_link(text, text, text, text) is
   'POST /device: forces a bundle (by version name) and/or a channel on a device (write and above); the device is recorded if new.';
 
-create function public.device_get(p_app_id text, p_device_id text default null, p_page integer default 0) returns jsonb
+create function edge_api.device_get(p_app_id text, p_device_id text default null, p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -426,9 +428,9 @@ begin
   return result;
 end
 $$;
-comment on function public.device_get(text, text, integer) is 'GET /device: the app''s devices, 50 per page by device_id, or one.';
+comment on function edge_api.device_get(text, text, integer) is 'GET /device: the app''s devices, 50 per page by device_id, or one.';
 
-create function public.device_unlink(p_app_id text, p_device_id text) returns jsonb
+create function edge_api.device_unlink(p_app_id text, p_device_id text) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -442,13 +444,13 @@ begin
   return pg_catalog.jsonb_build_object('status', 'ok');
 end
 $$;
-comment on function public.device_unlink(text, text) is
+comment on function edge_api.device_unlink(text, text) is
   'DELETE /device: removes a device''s bundle and channel overrides (write and above); devices themselves are never deleted.';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: bundles
 
-create function public.bundle_create(p_app_id text, p_version text, p_size bigint, p_checksum text default null,
+create function edge_api.bundle_create(p_app_id text, p_version text, p_size bigint, p_checksum text default null,
   p_external_url text default null, p_min_update_version text default null, p_native_packages jsonb default null)
 returns jsonb
 language plpgsql
@@ -469,10 +471,10 @@ exception
     raise exception 'Bundle % already exists', p_version using errcode = 'PT409';
 end
 $$;
-comment on function public.bundle_create(text, text, bigint, text, text, text, jsonb) is
+comment on function edge_api.bundle_create(text, text, bigint, text, text, text, jsonb) is
   'POST /bundle: registers a bundle (upload and above); its size counts toward storage from today. 409 if a live bundle has that version.';
 
-create function public.bundle_get(p_app_id text, p_page integer default 0) returns jsonb
+create function edge_api.bundle_get(p_app_id text, p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -485,10 +487,10 @@ begin
   return result;
 end
 $$;
-comment on function public.bundle_get(text, integer) is
+comment on function edge_api.bundle_get(text, integer) is
   'GET /bundle: the app''s bundles, newest first, 50 per page; deleted ones are listed too (deleted: true).';
 
-create function public.bundle_delete(p_app_id text, p_version text default null) returns jsonb
+create function edge_api.bundle_delete(p_app_id text, p_version text default null) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -516,7 +518,7 @@ begin
   return pg_catalog.jsonb_build_object('status', 'ok');
 end
 $$;
-comment on function public.bundle_delete(text, text) is
+comment on function edge_api.bundle_delete(text, text) is
   'DELETE /bundle: marks one live bundle (by version) or all live bundles of the app deleted (write and above); channels and devices stop pointing at them.';
 
 -- ---------------------------------------------------------------------------------------------------------------
@@ -532,18 +534,18 @@ grant execute on function private.require_app_right(text, public.user_min_right,
   to authenticated, service_role;
 
 revoke all on function
-  public.channel_upsert(text, text, text, boolean, boolean, public.disable_update, boolean, boolean, boolean, boolean,
+  edge_api.channel_upsert(text, text, text, boolean, boolean, public.disable_update, boolean, boolean, boolean, boolean,
     boolean),
-  public.channel_get(text, text, integer), public.channel_delete(text, text),
-  public.device_link(text, text, text, text), public.device_get(text, text, integer), public.device_unlink(text, text),
-  public.bundle_create(text, text, bigint, text, text, text, jsonb), public.bundle_get(text, integer),
-  public.bundle_delete(text, text)
+  edge_api.channel_get(text, text, integer), edge_api.channel_delete(text, text),
+  edge_api.device_link(text, text, text, text), edge_api.device_get(text, text, integer), edge_api.device_unlink(text, text),
+  edge_api.bundle_create(text, text, bigint, text, text, text, jsonb), edge_api.bundle_get(text, integer),
+  edge_api.bundle_delete(text, text)
   from public, anon;
 grant execute on function
-  public.channel_upsert(text, text, text, boolean, boolean, public.disable_update, boolean, boolean, boolean, boolean,
+  edge_api.channel_upsert(text, text, text, boolean, boolean, public.disable_update, boolean, boolean, boolean, boolean,
     boolean),
-  public.channel_get(text, text, integer), public.channel_delete(text, text),
-  public.device_link(text, text, text, text), public.device_get(text, text, integer), public.device_unlink(text, text),
-  public.bundle_create(text, text, bigint, text, text, text, jsonb), public.bundle_get(text, integer),
-  public.bundle_delete(text, text)
+  edge_api.channel_get(text, text, integer), edge_api.channel_delete(text, text),
+  edge_api.device_link(text, text, text, text), edge_api.device_get(text, text, integer), edge_api.device_unlink(text, text),
+  edge_api.bundle_create(text, text, bigint, text, text, text, jsonb), edge_api.bundle_get(text, integer),
+  edge_api.bundle_delete(text, text)
   to authenticated, service_role;

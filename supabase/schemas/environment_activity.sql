@@ -1,7 +1,7 @@
 -- Environment activity (GET /api/statistics/): the workspaces and users of an organization, each user's active days
 -- per workspace and month as bitmaps, and the exact rollups the statistics read: registrations per day and distinct
 -- actives per day and month, organization-wide (per audience) and per workspace, each also per email domain.
--- Written by public.ingest_events through private.ingest_workspace_activity; a change of a workspace's kind
+-- Written by edge_api.ingest_events through private.ingest_workspace_activity; a change of a workspace's kind
 -- recounts the organization-wide rollups of its whole history (private.recount_workspace_history).
 --
 -- Audiences: 'users' count kind-user activity in ordinary workspaces (neither development nor public); 'developers'
@@ -234,7 +234,7 @@ create policy workspace_registrations_select on public.workspace_registrations f
 create policy workspace_monthly_actives_select on public.workspace_monthly_actives for select to authenticated
   using ((select private.has_right(org_id, 'read')));
 
--- A workspace's kinds change only through public.put_workspace and events, which recount what a change moves;
+-- A workspace's kinds change only through edge_api.put_workspace and events, which recount what a change moves;
 -- its name may be written directly.
 revoke all on public.workspaces, public.environment_users, public.workspace_users, public.workspace_user_months,
   public.environment_user_months, public.environment_registrations, public.environment_daily_actives,
@@ -713,7 +713,7 @@ comment on function private.ingest_workspace_activity() is
 
 -- security definer: workspaces and the rollups a kind change recounts are not writable by API roles; it first
 -- checks that the caller may write to the organization.
-create function public.put_workspace(p_org_id uuid, p_workspace_id text, p_name text default null,
+create function edge_api.put_workspace(p_org_id uuid, p_workspace_id text, p_name text default null,
   p_is_development boolean default null, p_is_public boolean default null)
 returns jsonb
 language plpgsql
@@ -741,7 +741,7 @@ begin
     'is_development', saved.is_development, 'is_public', saved.is_public, 'created_at', saved.created_at);
 end
 $$;
-comment on function public.put_workspace(uuid, text, text, boolean, boolean) is
+comment on function edge_api.put_workspace(uuid, text, text, boolean, boolean) is
   'PUT /api/workspaces/:workspace_id: creates or updates a workspace (null leaves a field as is); a kind change recounts its history.';
 
 -- ---------------------------------------------------------------------------------------------------------------
@@ -752,7 +752,7 @@ comment on function public.put_workspace(uuid, text, text, boolean, boolean) is
 -- only partly covers are counted whole. They are plpgsql, whose statements keep their plans for the session (a SQL
 -- function is planned again on every call on Postgres 15, which cost as much as running it).
 
--- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks.
+-- Runs below the rollups' per-row policies, called only by edge_api.environment_statistics after its checks.
 create function private.audience_statistics(p_org_id uuid, p_audience public.activity_audience, p_start date,
   p_end date, p_org_domain text)
 returns jsonb
@@ -818,7 +818,7 @@ $$;
 comment on function private.audience_statistics(uuid, public.activity_audience, date, date, text) is
   'Users (or developers) of [p_start, p_end]: registered per day, daily actives per day and their sums per ISO week and month, monthly actives; with the weeks'' and months'' labels.';
 
--- Runs below the rollups' per-row policies, called only by public.environment_statistics after its checks. The
+-- Runs below the rollups' per-row policies, called only by edge_api.environment_statistics after its checks. The
 -- registrations come as each workspace's count before p_start and its non-zero days in the range (offset from
 -- p_start, count; unordered): the api function runs the sums, which a 366-day, 200-workspace answer would spend most
 -- of its time on here.
@@ -875,7 +875,7 @@ comment on function private.workspace_statistics(uuid, date, date, text) is
 
 -- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
 -- 366-day read) after this function has checked the caller's read right on the organization.
-create function public.environment_statistics(p_org_id uuid, p_stats_type text, p_start date, p_end date,
+create function edge_api.environment_statistics(p_org_id uuid, p_stats_type text, p_start date, p_end date,
   p_org_domain text default null)
 returns json
 language plpgsql stable
@@ -904,7 +904,7 @@ begin
   return private.audience_statistics(p_org_id, p_stats_type::public.activity_audience, p_start, p_end, domain)::json;
 end
 $$;
-comment on function public.environment_statistics(uuid, text, date, date, text) is
+comment on function edge_api.environment_statistics(uuid, text, date, date, text) is
   'GET /api/statistics/: users, developers or workspaces figures of [p_start, p_end] (UTC days) as arrays (see the readers), optionally of one email domain.';
 
 -- ---------------------------------------------------------------------------------------------------------------
@@ -957,12 +957,12 @@ comment on function private.rebuild_environment_activity(uuid) is
 revoke all on function private.add_activity_changes(uuid, jsonb, jsonb, jsonb), private.add_workspace_changes(uuid, jsonb, jsonb),
   private.lock_environment_activity(uuid, boolean),
   private.add_domain_history(uuid, text[]), private.set_workspace_kind(uuid, text, boolean, boolean),
-  private.ingest_workspace_activity(), public.put_workspace(uuid, text, text, boolean, boolean),
+  private.ingest_workspace_activity(), edge_api.put_workspace(uuid, text, text, boolean, boolean),
   private.audience_statistics(uuid, public.activity_audience, date, date, text),
   private.workspace_statistics(uuid, date, date, text),
-  public.environment_statistics(uuid, text, date, date, text), private.rebuild_environment_activity(uuid)
+  edge_api.environment_statistics(uuid, text, date, date, text), private.rebuild_environment_activity(uuid)
   from public, anon, authenticated;
-grant execute on function public.put_workspace(uuid, text, text, boolean, boolean),
-  public.environment_statistics(uuid, text, date, date, text)
+grant execute on function edge_api.put_workspace(uuid, text, text, boolean, boolean),
+  edge_api.environment_statistics(uuid, text, date, date, text)
   to authenticated, service_role;
 grant execute on function private.rebuild_environment_activity(uuid) to service_role;

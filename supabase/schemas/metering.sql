@@ -1,5 +1,5 @@
 -- Metering: raw usage events partitioned by day, the ids that make a retried event count once, and the exact daily
--- rollups of the app platform (MAU, storage, bandwidth), all maintained by public.ingest_events (and the storage
+-- rollups of the app platform (MAU, storage, bandwidth), all maintained by edge_api.ingest_events (and the storage
 -- trigger) in the same transaction as the ingest. Statistics read the rollups, never the raw events.
 
 -- ---------------------------------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ comment on column public.app_monthly_changes.mau_delta is 'Sum of the month''s d
 comment on column public.app_monthly_changes.storage_delta is 'Sum of the month''s daily storage changes (bytes).';
 
 -- ---------------------------------------------------------------------------------------------------------------
--- Row-level security. Rollups and raw events are written only by public.ingest_events and by the triggers
+-- Row-level security. Rollups and raw events are written only by edge_api.ingest_events and by the triggers
 -- below; API roles read them according to their role.
 
 alter table public.usage_events enable row level security;
@@ -271,7 +271,7 @@ comment on function private.prepare_ingest_batch() is
 -- security definer: the rollups, registries and raw events are not writable by API roles. It first checks, for
 -- every event, that the caller (auth.uid() through its key) has at least upload on the event's app or org, and
 -- rejects the whole batch otherwise.
-create function public.ingest_events(p_events jsonb, p_org_id uuid default null) returns jsonb
+create function edge_api.ingest_events(p_events jsonb, p_org_id uuid default null) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -618,7 +618,7 @@ begin
   return pg_catalog.jsonb_build_object('status', 'ok', 'accepted', accepted_count, 'duplicates', total - accepted_count);
 end
 $$;
-comment on function public.ingest_events(jsonb, uuid) is
+comment on function edge_api.ingest_events(jsonb, uuid) is
   'POST /ingest: validates the rights of a batch of usage events, skips already-accepted ids, stores the raw events and updates every daily rollup in the same transaction.';
 
 -- ---------------------------------------------------------------------------------------------------------------
@@ -700,9 +700,9 @@ comment on function private.repair_mau(text) is
 
 revoke all on function private.track_bundle_storage(), private.delete_app_devices(), private.prepare_ingest_batch(),
   private.ensure_usage_event_partition(date), private.drop_raw_events_before(date), private.add_monthly_changes(jsonb),
-  public.ingest_events(jsonb, uuid),
+  edge_api.ingest_events(jsonb, uuid),
   private.recompute_mau(text, date, date), private.repair_mau(text)
   from public, anon, authenticated;
-grant execute on function public.ingest_events(jsonb, uuid) to authenticated, service_role;
+grant execute on function edge_api.ingest_events(jsonb, uuid) to authenticated, service_role;
 grant execute on function private.recompute_mau(text, date, date), private.repair_mau(text),
   private.drop_raw_events_before(date) to service_role;

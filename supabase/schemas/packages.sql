@@ -96,6 +96,7 @@ create policy package_daily_views_select on public.package_daily_views for selec
   using (package_id in (select p.id from public.packages as p));
 
 revoke all on public.packages, public.package_daily_views, private.package_view_clients from public, anon, authenticated;
+revoke all on sequence public.packages_id_seq from anon;
 grant select, insert, update, delete on public.packages to authenticated;
 grant select on public.package_daily_views to authenticated;
 
@@ -142,7 +143,7 @@ grant execute on function private.package_document(public.packages) to authentic
 -- ---------------------------------------------------------------------------------------------------------------
 -- Management: runs as the caller, so the write policies decide
 
-create function public.put_package(p_org_id uuid, p_package jsonb) returns jsonb
+create function edge_api.put_package(p_org_id uuid, p_package jsonb) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -193,10 +194,10 @@ begin
   return private.package_document(saved);
 end
 $$;
-comment on function public.put_package(uuid, jsonb) is
+comment on function edge_api.put_package(uuid, jsonb) is
   'POST /v2/packages: creates or updates a package of the organization (fields left out keep their value); returns its document.';
 
-create function public.delete_package(p_identifier text) returns void
+create function edge_api.delete_package(p_identifier text) returns void
 language plpgsql
 set search_path = ''
 as $$
@@ -214,17 +215,17 @@ begin
   delete from public.packages as p where pg_catalog.lower(p.identifier) = pg_catalog.lower(p_identifier);
 end
 $$;
-comment on function public.delete_package(text) is 'DELETE /v2/packages/:publisher/:name: deletes a package and its views.';
+comment on function edge_api.delete_package(text) is 'DELETE /v2/packages/:publisher/:name: deletes a package and its views.';
 
-revoke all on function public.put_package(uuid, jsonb), public.delete_package(text) from public, anon, authenticated;
-grant execute on function public.put_package(uuid, jsonb), public.delete_package(text) to authenticated, service_role;
+revoke all on function edge_api.put_package(uuid, jsonb), edge_api.delete_package(text) from public, anon, authenticated;
+grant execute on function edge_api.put_package(uuid, jsonb), edge_api.delete_package(text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Counting and reading
 
 -- security definer: anonymous callers may not write views or read the deduplication records; this writes exactly
 -- one view of one existing package for one client per UTC day, and returns only the package's public document.
-create function public.count_package_view(p_identifier text, p_client bytea) returns jsonb
+create function edge_api.count_package_view(p_identifier text, p_client bytea) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -251,16 +252,16 @@ begin
   return private.package_document(viewed);
 end
 $$;
-comment on function public.count_package_view(text, bytea) is
+comment on function edge_api.count_package_view(text, bytea) is
   'GET /v2/packages/:publisher/:name: the package document (null when unknown), counting one view for the client (a keyed hash) unless it was counted today.';
 
-revoke all on function public.count_package_view(text, bytea) from public, anon, authenticated;
-grant execute on function public.count_package_view(text, bytea) to anon, authenticated, service_role;
+revoke all on function edge_api.count_package_view(text, bytea) from public, anon, authenticated;
+grant execute on function edge_api.count_package_view(text, bytea) to anon, authenticated, service_role;
 
 -- security definer: anonymous callers have no table privileges; this returns one package's Id and its public view
 -- counts. A plpgsql reader keeps its statements' plans for the session (a SQL function is planned on every call on
 -- Postgres 15).
-create function public.package_stats(p_identifier text, p_resolution text, p_after timestamptz, p_before timestamptz)
+create function edge_api.package_stats(p_identifier text, p_resolution text, p_after timestamptz, p_before timestamptz)
 returns json
 language plpgsql stable
 security definer
@@ -320,8 +321,8 @@ begin
   ), '[]'::json));
 end
 $$;
-comment on function public.package_stats(text, text, timestamptz, timestamptz) is
+comment on function edge_api.package_stats(text, text, timestamptz, timestamptz) is
   'GET /v2/stats: a package''s views binned by day, isoWeek (from Monday) or month (UTC), both ends rounded down to their bin and included, bins without views left out; at most 1000 bins from the later of p_after and the first view. Data is [first day of the bin, views] pairs.';
 
-revoke all on function public.package_stats(text, text, timestamptz, timestamptz) from public, anon, authenticated;
-grant execute on function public.package_stats(text, text, timestamptz, timestamptz) to anon, authenticated, service_role;
+revoke all on function edge_api.package_stats(text, text, timestamptz, timestamptz) from public, anon, authenticated;
+grant execute on function edge_api.package_stats(text, text, timestamptz, timestamptz) to anon, authenticated, service_role;

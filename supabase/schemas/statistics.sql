@@ -87,7 +87,7 @@ comment on function private.stats_rows_json(text[], date, date, uuid) is
 
 -- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
 -- 90-day read) after this function has checked the caller's right on the app itself.
-create function public.statistics_app(p_app_id text, p_from date, p_to date) returns json
+create function edge_api.statistics_app(p_app_id text, p_from date, p_to date) returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -105,10 +105,10 @@ begin
   return private.stats_rows_json(array[p_app_id], p_from, p_to);
 end
 $$;
-comment on function public.statistics_app(text, date, date) is 'GET /statistics/app/:app_id: daily MAU, storage and bandwidth of one app.';
+comment on function edge_api.statistics_app(text, date, date) is 'GET /statistics/app/:app_id: daily MAU, storage and bandwidth of one app.';
 
 -- security definer: as statistics_app, after checking the caller's organization-wide read right.
-create function public.statistics_org(p_org_id uuid, p_from date, p_to date, p_breakdown boolean default false)
+create function edge_api.statistics_org(p_org_id uuid, p_from date, p_to date, p_breakdown boolean default false)
 returns json
 language plpgsql stable
 security definer
@@ -139,12 +139,12 @@ begin
   );
 end
 $$;
-comment on function public.statistics_org(uuid, date, date, boolean) is
+comment on function edge_api.statistics_org(uuid, date, date, boolean) is
   'GET /statistics/org/:org_id: the daily figures summed over the organization''s apps, optionally per app too.';
 
 -- security definer: as statistics_app; the apps summed are exactly those the caller may read (its key's org and
 -- app limits included).
-create function public.statistics_user(p_from date, p_to date) returns json
+create function edge_api.statistics_user(p_from date, p_to date) returns json
 language sql stable
 security definer
 set search_path = ''
@@ -156,16 +156,16 @@ as $$
     where private.has_right(a.owner_org, 'read', a.app_id)
   ), p_from, p_to)
 $$;
-comment on function public.statistics_user(date, date) is
+comment on function edge_api.statistics_user(date, date) is
   'GET /statistics/user: the daily figures summed over every app the caller can read.';
 
 revoke all on function private.today_utc(), private.app_daily_stats(text[], date, date, uuid),
   private.stats_rows_json(text[], date, date, uuid),
-  public.statistics_app(text, date, date), public.statistics_org(uuid, date, date, boolean),
-  public.statistics_user(date, date)
+  edge_api.statistics_app(text, date, date), edge_api.statistics_org(uuid, date, date, boolean),
+  edge_api.statistics_user(date, date)
   from public, anon;
 grant execute on function private.today_utc(), private.app_daily_stats(text[], date, date, uuid),
   private.stats_rows_json(text[], date, date, uuid),
-  public.statistics_app(text, date, date), public.statistics_org(uuid, date, date, boolean),
-  public.statistics_user(date, date)
+  edge_api.statistics_app(text, date, date), edge_api.statistics_org(uuid, date, date, boolean),
+  edge_api.statistics_user(date, date)
   to authenticated, service_role;

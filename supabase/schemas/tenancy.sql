@@ -7,6 +7,15 @@ comment on schema private is 'Helpers for row-level security and internal machin
 revoke all on schema private from public;
 grant usage on schema private to anon, authenticated, service_role;
 
+-- Hosted, PostgREST serves every function of an exposed schema (public) at /rest/v1/rpc/<name> to any signed-in
+-- user: the edge functions' entry points live here instead, so that they are reached only through the functions'
+-- validation, rate limits and error shapes. Never add this schema to the API's exposed schemas.
+create schema if not exists edge_api;
+comment on schema edge_api is
+  'The SQL functions the edge functions call, one per route: not exposed through PostgREST, so reached only through the edge functions.';
+revoke all on schema edge_api from public;
+grant usage on schema edge_api to anon, authenticated, service_role;
+
 create type public.user_min_right as enum (
   'invite_read', 'invite_upload', 'invite_write', 'invite_admin', 'invite_super_admin',
   'read', 'upload', 'write', 'admin', 'super_admin'
@@ -354,7 +363,7 @@ create policy orgs_update on public.orgs for update to authenticated
   using ((select private.has_right(id, 'admin'))) with check ((select private.has_right(id, 'admin')));
 create policy orgs_delete on public.orgs for delete to authenticated
   using ((select private.has_right(id, 'super_admin')));
--- No insert policy: organizations are created by public.org_create, which also makes the creator super_admin.
+-- No insert policy: organizations are created by edge_api.org_create, which also makes the creator super_admin.
 
 create policy apps_select on public.apps for select to authenticated
   using ((select private.has_right(owner_org, 'read', app_id)));
@@ -528,7 +537,7 @@ comment on function private.apikey_claims(text) is
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: organizations and members
 
-create function public.org_get(p_org_id uuid default null, p_page integer default 0) returns jsonb
+create function edge_api.org_get(p_org_id uuid default null, p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -548,12 +557,12 @@ begin
   return result;
 end
 $$;
-comment on function public.org_get(uuid, integer) is
+comment on function edge_api.org_get(uuid, integer) is
   'GET /organization: the organizations visible to the caller, 50 per page (oldest first), or one of them.';
 
 -- security definer: the creator is not a member yet, so neither the org nor the membership row could pass RLS.
 -- It checks the caller itself: a signed-in user, or an unrestricted key of mode write or all.
-create function public.org_create(p_name text) returns jsonb
+create function edge_api.org_create(p_name text) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -583,10 +592,10 @@ begin
   return pg_catalog.jsonb_build_object('status', 'Organization created', 'id', new_org_id);
 end
 $$;
-comment on function public.org_create(text) is 'PUT /organization: creates an organization; the caller becomes its super_admin.';
+comment on function edge_api.org_create(text) is 'PUT /organization: creates an organization; the caller becomes its super_admin.';
 
 -- p_limits holds the limits to change, {"monthly_traffic_limit": n or null (none)}: a key left out is unchanged.
-create function public.org_update(p_org_id uuid, p_name text default null, p_logo text default null,
+create function edge_api.org_update(p_org_id uuid, p_name text default null, p_logo text default null,
   p_management_email text default null, p_limits jsonb default null) returns jsonb
 language plpgsql
 set search_path = ''
@@ -612,12 +621,12 @@ begin
   return pg_catalog.jsonb_build_object('status', 'Organization updated', 'data', private.org_json(updated));
 end
 $$;
-comment on function public.org_update(uuid, text, text, text, jsonb) is
+comment on function edge_api.org_update(uuid, text, text, text, jsonb) is
   'POST /organization: updates name, logo, management email or monthly traffic limit (JSON null: none) (admin and above).';
 
 -- security definer: member emails live in auth.users, which API roles cannot read. Checks the caller's read
 -- right in the org first.
-create function public.org_members(p_org_id uuid) returns jsonb
+create function edge_api.org_members(p_org_id uuid) returns jsonb
 language plpgsql stable
 security definer
 set search_path = ''
@@ -639,11 +648,11 @@ begin
   return result;
 end
 $$;
-comment on function public.org_members(uuid) is 'GET /organization/members: the members and pending invitations of an organization.';
+comment on function edge_api.org_members(uuid) is 'GET /organization/members: the members and pending invitations of an organization.';
 
 -- security definer: finds the invited user by email in auth.users. Checks that the caller is admin in the org and
 -- does not grant more than its own role.
-create function public.org_member_invite(p_org_id uuid, p_email text, p_role public.user_min_right,
+create function edge_api.org_member_invite(p_org_id uuid, p_email text, p_role public.user_min_right,
   p_app_id text default null) returns jsonb
 language plpgsql
 security definer
@@ -676,11 +685,11 @@ begin
   return pg_catalog.jsonb_build_object('status', 'OK');
 end
 $$;
-comment on function public.org_member_invite(uuid, text, public.user_min_right, text) is
+comment on function edge_api.org_member_invite(uuid, text, public.user_min_right, text) is
   'POST /organization/members: invites an existing user; the role is stored as its invite_ variant until accepted.';
 
 -- security definer: the pending invitation grants no right to update it under RLS; only the caller's own row moves.
-create function public.org_member_accept(p_org_id uuid) returns jsonb
+create function edge_api.org_member_accept(p_org_id uuid) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -700,11 +709,11 @@ begin
   return pg_catalog.jsonb_build_object('status', 'OK');
 end
 $$;
-comment on function public.org_member_accept(uuid) is 'POST /organization/members/accept: the invited user accepts an invitation.';
+comment on function edge_api.org_member_accept(uuid) is 'POST /organization/members/accept: the invited user accepts an invitation.';
 
 -- security definer: resolves the email through auth.users. Checks that the caller is admin and outranks (or equals)
 -- the member, or is removing itself.
-create function public.org_member_delete(p_org_id uuid, p_email text) returns jsonb
+create function edge_api.org_member_delete(p_org_id uuid, p_email text) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -737,13 +746,13 @@ begin
   return pg_catalog.jsonb_build_object('status', 'OK');
 end
 $$;
-comment on function public.org_member_delete(uuid, text) is
+comment on function edge_api.org_member_delete(uuid, text) is
   'DELETE /organization/members: removes a member or invitation; the last super_admin stays.';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: keys
 
-create function public.apikey_list(p_page integer default 0) returns jsonb
+create function edge_api.apikey_list(p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -758,9 +767,9 @@ begin
   return result;
 end
 $$;
-comment on function public.apikey_list(integer) is 'GET /apikey: the caller''s keys, 50 per page (display prefix only).';
+comment on function edge_api.apikey_list(integer) is 'GET /apikey: the caller''s keys, 50 per page (display prefix only).';
 
-create function public.apikey_create(p_mode public.key_mode, p_org_id uuid default null, p_name text default '',
+create function edge_api.apikey_create(p_mode public.key_mode, p_org_id uuid default null, p_name text default '',
   p_limited_to_orgs uuid[] default '{}', p_limited_to_apps text[] default '{}', p_expires_at timestamptz default null)
 returns jsonb
 language plpgsql
@@ -799,10 +808,10 @@ begin
   return pg_catalog.jsonb_build_object('apikey', private.apikey_json(created) || pg_catalog.jsonb_build_object('key', secret));
 end
 $$;
-comment on function public.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz) is
+comment on function edge_api.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz) is
   'POST /apikey: creates a key (limited to p_org_id when given) and returns its secret, the only time it is shown.';
 
-create function public.apikey_delete(p_id bigint) returns jsonb
+create function edge_api.apikey_delete(p_id bigint) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -817,12 +826,12 @@ begin
   return pg_catalog.jsonb_build_object('success', true);
 end
 $$;
-comment on function public.apikey_delete(bigint) is 'DELETE /apikey/:id: deletes one of the caller''s keys; it stops working at once.';
+comment on function edge_api.apikey_delete(bigint) is 'DELETE /apikey/:id: deletes one of the caller''s keys; it stops working at once.';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- API: apps
 
-create function public.app_get(p_app_id text default null, p_page integer default 0) returns jsonb
+create function edge_api.app_get(p_app_id text default null, p_page integer default 0) returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
@@ -841,9 +850,9 @@ begin
   return result;
 end
 $$;
-comment on function public.app_get(text, integer) is 'GET /app: the caller''s apps, 50 per page, or one by app_id.';
+comment on function edge_api.app_get(text, integer) is 'GET /app: the caller''s apps, 50 per page, or one by app_id.';
 
-create function public.app_create(p_org_id uuid, p_app_id text, p_name text) returns jsonb
+create function edge_api.app_create(p_org_id uuid, p_app_id text, p_name text) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -863,9 +872,9 @@ exception
     raise exception 'App % already exists', p_app_id using errcode = 'PT409';
 end
 $$;
-comment on function public.app_create(uuid, text, text) is 'POST /app: creates an app in an organization (write and above).';
+comment on function edge_api.app_create(uuid, text, text) is 'POST /app: creates an app in an organization (write and above).';
 
-create function public.app_delete(p_app_id text) returns jsonb
+create function edge_api.app_delete(p_app_id text) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -882,7 +891,7 @@ begin
   return pg_catalog.jsonb_build_object('status', 'ok');
 end
 $$;
-comment on function public.app_delete(text) is 'DELETE /app: deletes an app and all its data (admin and above).';
+comment on function edge_api.app_delete(text) is 'DELETE /app: deletes an app and all its data (admin and above).';
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Grants: nothing runs for public by default; API roles get exactly what they call.
@@ -898,21 +907,22 @@ grant execute on function
 grant execute on function private.apikey_claims(text) to service_role;
 
 revoke all on function
-  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text, jsonb), public.org_members(uuid),
-  public.org_member_invite(uuid, text, public.user_min_right, text), public.org_member_accept(uuid),
-  public.org_member_delete(uuid, text), public.apikey_list(integer),
-  public.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), public.apikey_delete(bigint),
-  public.app_get(text, integer), public.app_create(uuid, text, text), public.app_delete(text)
+  edge_api.org_get(uuid, integer), edge_api.org_create(text), edge_api.org_update(uuid, text, text, text, jsonb), edge_api.org_members(uuid),
+  edge_api.org_member_invite(uuid, text, public.user_min_right, text), edge_api.org_member_accept(uuid),
+  edge_api.org_member_delete(uuid, text), edge_api.apikey_list(integer),
+  edge_api.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), edge_api.apikey_delete(bigint),
+  edge_api.app_get(text, integer), edge_api.app_create(uuid, text, text), edge_api.app_delete(text)
   from public, anon;
 grant execute on function
-  public.org_get(uuid, integer), public.org_create(text), public.org_update(uuid, text, text, text, jsonb), public.org_members(uuid),
-  public.org_member_invite(uuid, text, public.user_min_right, text), public.org_member_accept(uuid),
-  public.org_member_delete(uuid, text), public.apikey_list(integer),
-  public.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), public.apikey_delete(bigint),
-  public.app_get(text, integer), public.app_create(uuid, text, text), public.app_delete(text)
+  edge_api.org_get(uuid, integer), edge_api.org_create(text), edge_api.org_update(uuid, text, text, text, jsonb), edge_api.org_members(uuid),
+  edge_api.org_member_invite(uuid, text, public.user_min_right, text), edge_api.org_member_accept(uuid),
+  edge_api.org_member_delete(uuid, text), edge_api.apikey_list(integer),
+  edge_api.apikey_create(public.key_mode, uuid, text, uuid[], text[], timestamptz), edge_api.apikey_delete(bigint),
+  edge_api.app_get(text, integer), edge_api.app_create(uuid, text, text), edge_api.app_delete(text)
   to authenticated, service_role;
 
 revoke all on public.orgs, public.apps, public.org_users, public.apikeys from anon;
+revoke all on sequence public.org_users_id_seq, public.apikeys_id_seq from anon;
 grant select, insert, delete on public.orgs, public.apps, public.org_users, public.apikeys to authenticated;
 -- Only what the API lets people change: not billing (customer_id), authorship, ownership or key hashes.
 grant update (name, logo, management_email, monthly_traffic_limit) on public.orgs to authenticated;

@@ -106,7 +106,7 @@ grant select on public.space_traffic, public.org_traffic, public.traffic_alerts 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Ingest
 
--- Called by public.ingest_events (security definer) once the batch's rights are checked. Rows are written in key
+-- Called by edge_api.ingest_events (security definer) once the batch's rights are checked. Rows are written in key
 -- order, space rows before organization rows before alerts, so that concurrent batches lock in the same order. An
 -- organization row's bytes before the batch are its bytes after minus the batch's: the upsert runs on the row
 -- locked, so each crossing is seen by exactly one batch.
@@ -251,7 +251,7 @@ comment on function private.traffic_segments(date, date, public.traffic_grain) i
 
 -- security definer: the rollups are read below their per-row policies (one policy call per row would dominate a
 -- year of 1,000 spaces), after checking the caller's read right in the organization.
-create function public.traffic_statistics(p_org_id uuid, p_start date, p_end date,
+create function edge_api.traffic_statistics(p_org_id uuid, p_start date, p_end date,
   p_group_by public.traffic_grain default 'month', p_page integer default 1, p_per_page integer default 100)
 returns json
 language plpgsql stable
@@ -415,11 +415,11 @@ begin
   return statistics;
 end
 $$;
-comment on function public.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer) is
+comment on function edge_api.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer) is
   'GET /v1/orgs/me/statistics/all_traffic: limits, this year''s bytes, the organization''s series, its top 5 spaces and the rest, and one page of the raw series per space with its row count (total), series as [period, requests, bytes] tuples.';
 
 -- Runs as the caller: row-level security shows the organization's alerts to its readers.
-create function public.list_traffic_alerts(p_org_id uuid) returns json
+create function edge_api.list_traffic_alerts(p_org_id uuid) returns json
 language plpgsql stable
 set search_path = ''
 as $$
@@ -436,15 +436,15 @@ begin
   ), '[]'::json);
 end
 $$;
-comment on function public.list_traffic_alerts(uuid) is
+comment on function edge_api.list_traffic_alerts(uuid) is
   'GET /v1/orgs/me/traffic_alerts: the months and thresholds (80, 100 percent of the monthly limit) the organization''s bytes crossed.';
 
 revoke all on function private.ingest_api_traffic() from public, anon, authenticated;
 revoke all on function private.rebuild_org_traffic(uuid) from public, anon, authenticated;
 revoke all on function private.traffic_segments(date, date, public.traffic_grain) from public, anon;
-revoke all on function public.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer) from public, anon;
-revoke all on function public.list_traffic_alerts(uuid) from public, anon;
+revoke all on function edge_api.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer) from public, anon;
+revoke all on function edge_api.list_traffic_alerts(uuid) from public, anon;
 grant execute on function private.traffic_segments(date, date, public.traffic_grain) to authenticated, service_role;
-grant execute on function public.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer)
+grant execute on function edge_api.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer)
   to authenticated, service_role;
-grant execute on function public.list_traffic_alerts(uuid) to authenticated, service_role;
+grant execute on function edge_api.list_traffic_alerts(uuid) to authenticated, service_role;

@@ -73,7 +73,7 @@ select throws_ok(format($$insert into public.apps (app_id, owner_org, name) valu
   '42501', 'new row violates row-level security policy for table "apps"', 'nor create an app in org B');
 select results_eq($$select name from public.apikeys order by 1$$, array['org A', 'org A app x'],
   'an all key limited to org A sees only the keys limited (non-empty) within org A');
-select throws_ok($$select public.org_create('Sneaky')$$, 'PT403',
+select throws_ok($$select edge_api.org_create('Sneaky')$$, 'PT403',
   'Creating an organization needs a key of mode write or all without org or app limits', 'a key limited to an org cannot create organizations');
 select tests.clear_authentication();
 
@@ -105,14 +105,14 @@ select tests.clear_authentication();
 -- ---------------------------------------------------------------------------------------------------------------
 -- Organizations and members through the API.
 select tests.authenticate_as('lim_stranger');
-select is(public.org_create('Fresh org') ->> 'status', 'Organization created', 'a signed-in user creates an organization');
+select is(edge_api.org_create('Fresh org') ->> 'status', 'Organization created', 'a signed-in user creates an organization');
 select results_eq($$select o.name, m.user_right::text from public.orgs as o join public.org_users as m on m.org_id = o.id$$,
   $$values ('Fresh org', 'super_admin')$$, 'and is its super_admin');
 select tests.clear_authentication();
 select id as fresh_org from public.orgs where name = 'Fresh org' \gset
 
 select tests.authenticate_as('lim_admin');
-select is(public.org_member_invite(:'org_a', 'lim_invitee@test.local', 'write'), '{"status": "OK"}'::jsonb, 'an admin invites a user as write');
+select is(edge_api.org_member_invite(:'org_a', 'lim_invitee@test.local', 'write'), '{"status": "OK"}'::jsonb, 'an admin invites a user as write');
 select tests.clear_authentication();
 select is((select user_right::text from public.org_users where user_id = tests.user_id('lim_invitee')), 'invite_write',
   'the invitation is stored as invite_write');
@@ -120,30 +120,30 @@ select is((select user_right::text from public.org_users where user_id = tests.u
 select tests.authenticate_as('lim_invitee');
 select is(private.has_right(:'org_a', 'read'), false, 'before accepting, the invitee has no right');
 select is_empty($$select * from public.orgs$$, 'and cannot see the org');
-select is(public.org_member_accept(:'org_a'), '{"status": "OK"}'::jsonb, 'the invitee accepts');
+select is(edge_api.org_member_accept(:'org_a'), '{"status": "OK"}'::jsonb, 'the invitee accepts');
 select results_eq($$select name from public.orgs$$, array['Org A'], 'and now sees the org');
 select tests.clear_authentication();
 select is((select user_right::text from public.org_users where user_id = tests.user_id('lim_invitee')), 'write',
   'the invitation became the write role');
 
 select tests.authenticate_as('lim_owner');
-select throws_ok(format('select public.org_member_delete(%L, %L)', :'org_a', 'lim_owner@test.local'), 'PT409',
+select throws_ok(format('select edge_api.org_member_delete(%L, %L)', :'org_a', 'lim_owner@test.local'), 'PT409',
   'Cannot remove the last super_admin of an organization', 'the last super_admin cannot be removed');
 select tests.clear_authentication();
 select tests.authenticate_as('lim_admin');
-select throws_ok(format('select public.org_member_delete(%L, %L)', :'org_a', 'lim_owner@test.local'), 'PT403',
+select throws_ok(format('select edge_api.org_member_delete(%L, %L)', :'org_a', 'lim_owner@test.local'), 'PT403',
   'Removing a member requires the admin role, and a role at least as high as theirs', 'an admin cannot remove a super_admin');
 select tests.clear_authentication();
 
 select tests.authenticate_as('lim_stranger');
-select throws_ok(format('select public.app_create(%L, %L, %L)', :'fresh_org', 'com.lim.x', 'Dup'), 'PT409',
+select throws_ok(format('select edge_api.app_create(%L, %L, %L)', :'fresh_org', 'com.lim.x', 'Dup'), 'PT409',
   'App com.lim.x already exists', 'app ids are global: an id taken in another org is a conflict');
-select throws_ok(format('select public.org_get(%L)', :'org_a'), 'PT404', 'Organization not found',
+select throws_ok(format('select edge_api.org_get(%L)', :'org_a'), 'PT404', 'Organization not found',
   'an organization the caller cannot see is not found');
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Key secrets: shown once, stored as a hash only; resolving one refuses unknown and expired keys.
-select public.apikey_create('read', null, 'fresh key') -> 'apikey' ->> 'key' as secret \gset
+select edge_api.apikey_create('read', null, 'fresh key') -> 'apikey' ->> 'key' as secret \gset
 select tests.clear_authentication();
 select matches(:'secret'::text, '^tally_', 'the secret starts with tally_');
 select cmp_ok(length(:'secret'::text), '>=', 40, 'the secret has at least 40 characters');

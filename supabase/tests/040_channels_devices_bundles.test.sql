@@ -150,41 +150,41 @@ select tests.clear_authentication();
 
 -- The SQL API: 404 when the app is not visible, 403 when the role is too low (12 checks).
 select tests.authenticate_as('c_outsider');
-select throws_ok($$select public.channel_get('com.rls.cdb')$$, 'PT404', 'App not found', 'outsider: channel_get 404');
-select throws_ok($$select public.device_get('com.rls.cdb')$$, 'PT404', 'App not found', 'outsider: device_get 404');
-select throws_ok($$select public.bundle_create('com.rls.cdb', '9.0.0', 1)$$, 'PT404', 'App not found',
+select throws_ok($$select edge_api.channel_get('com.rls.cdb')$$, 'PT404', 'App not found', 'outsider: channel_get 404');
+select throws_ok($$select edge_api.device_get('com.rls.cdb')$$, 'PT404', 'App not found', 'outsider: device_get 404');
+select throws_ok($$select edge_api.bundle_create('com.rls.cdb', '9.0.0', 1)$$, 'PT404', 'App not found',
   'outsider: bundle_create 404');
 select tests.clear_authentication();
 select tests.authenticate_as('c_invited');
-select throws_ok($$select public.bundle_get('com.rls.cdb')$$, 'PT404', 'App not found', 'invited: bundle_get 404');
+select throws_ok($$select edge_api.bundle_get('com.rls.cdb')$$, 'PT404', 'App not found', 'invited: bundle_get 404');
 select tests.clear_authentication();
 select tests.authenticate_as('c_read');
-select throws_ok($$select public.bundle_create('com.rls.cdb', '9.0.0', 1)$$, 'PT403',
+select throws_ok($$select edge_api.bundle_create('com.rls.cdb', '9.0.0', 1)$$, 'PT403',
   'Registering a bundle requires the upload role', 'read: bundle_create 403');
-select throws_ok($$select public.channel_upsert('com.rls.cdb', 'prod', p_ios => false)$$, 'PT403',
+select throws_ok($$select edge_api.channel_upsert('com.rls.cdb', 'prod', p_ios => false)$$, 'PT403',
   'Changing channels requires the write role', 'read: channel_upsert 403');
-select throws_ok($$select public.device_link('com.rls.cdb', 'd1', p_channel => 'prod')$$, 'PT403',
+select throws_ok($$select edge_api.device_link('com.rls.cdb', 'd1', p_channel => 'prod')$$, 'PT403',
   'Linking devices requires the write role', 'read: device_link 403');
-select is(public.channel_get('com.rls.cdb', 'prod') ->> 'name', 'prod', 'read: channel_get');
+select is(edge_api.channel_get('com.rls.cdb', 'prod') ->> 'name', 'prod', 'read: channel_get');
 select tests.clear_authentication();
 select tests.authenticate_as('c_upload');
-select is(public.bundle_create('com.rls.cdb', '9.0.0', 1) ->> 'name', '9.0.0', 'upload: bundle_create');
-select throws_ok($$select public.bundle_delete('com.rls.cdb', '9.0.0')$$, 'PT403',
+select is(edge_api.bundle_create('com.rls.cdb', '9.0.0', 1) ->> 'name', '9.0.0', 'upload: bundle_create');
+select throws_ok($$select edge_api.bundle_delete('com.rls.cdb', '9.0.0')$$, 'PT403',
   'Deleting bundles requires the write role', 'upload: bundle_delete 403');
-select throws_ok($$select public.device_unlink('com.rls.cdb', 'd1')$$, 'PT403',
+select throws_ok($$select edge_api.device_unlink('com.rls.cdb', 'd1')$$, 'PT403',
   'Unlinking devices requires the write role', 'upload: device_unlink 403');
 select tests.clear_authentication();
 select tests.authenticate_as_anon();
-select throws_ok($$select public.bundle_get('com.rls.cdb')$$, '42501', null, 'anon cannot call bundle_get');
+select throws_ok($$select edge_api.bundle_get('com.rls.cdb')$$, '42501', null, 'anon cannot call bundle_get');
 select tests.clear_authentication();
 
 -- Storage follows bundle_create and bundle_delete the same day (5 checks).
 select tests.authenticate_as('c_write');
-select is((public.bundle_create('com.rls.storage', '1.0.0', 100) ->> 'size')::bigint, 100::bigint, 'bundle of 100 bytes');
-select is((public.bundle_create('com.rls.storage', '1.0.1', 50) ->> 'size')::bigint, 50::bigint, 'bundle of 50 bytes');
+select is((edge_api.bundle_create('com.rls.storage', '1.0.0', 100) ->> 'size')::bigint, 100::bigint, 'bundle of 100 bytes');
+select is((edge_api.bundle_create('com.rls.storage', '1.0.1', 50) ->> 'size')::bigint, 50::bigint, 'bundle of 50 bytes');
 select is((select storage from private.app_daily_stats(array['com.rls.storage'], current_date, current_date)),
   150::bigint, 'storage 150 with both bundles live');
-select is(public.bundle_delete('com.rls.storage', '1.0.0'), '{"status": "ok"}'::jsonb, 'bundle_delete of the 100-byte bundle');
+select is(edge_api.bundle_delete('com.rls.storage', '1.0.0'), '{"status": "ok"}'::jsonb, 'bundle_delete of the 100-byte bundle');
 select is((select storage from private.app_daily_stats(array['com.rls.storage'], current_date, current_date)),
   50::bigint, 'storage 50 once the 100-byte bundle is deleted the same day');
 select tests.clear_authentication();

@@ -44,8 +44,8 @@ select jsonb_agg(event) filter (where (event ->> 'timestamp') >= (:'base'::date 
   jsonb_agg(event) filter (where (event ->> 'timestamp') < (:'base'::date + 20)::text) as earlier_batch
 from fixture_events \gset
 select tests.authenticate_with_key('metering_owner', 'upload', array[:'org']::uuid[]);
-select public.ingest_events(:'later_batch');
-select public.ingest_events(:'earlier_batch');
+select edge_api.ingest_events(:'later_batch');
+select edge_api.ingest_events(:'earlier_batch');
 select tests.clear_authentication();
 
 -- A bundle created before the range, one deleted mid-range, one created mid-range.

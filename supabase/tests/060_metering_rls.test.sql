@@ -1,5 +1,5 @@
 -- RLS matrix of the metering tables: raw events, idempotency ids, registries and rollups are read by members
--- (read and above) and written only by public.ingest_events; spaces and workspaces may also be renamed or
+-- (read and above) and written only by edge_api.ingest_events; spaces and workspaces may also be renamed or
 -- re-flagged by write and above. Every actor x table x operation is one assertion.
 begin;
 select plan(504);
@@ -16,7 +16,7 @@ insert into public.apps (app_id, owner_org, name) values ('com.rls.metered', :'o
 update public.orgs set monthly_traffic_limit = 10 where id = :'org';
 
 select tests.authenticate_with_key('m_super', 'upload', array[:'org']::uuid[]);
-select public.ingest_events(jsonb_build_array(
+select edge_api.ingest_events(jsonb_build_array(
   jsonb_build_object('type', 'device.activity', 'app_id', 'com.rls.metered', 'device_id', 'd1', 'id', 'once',
     'timestamp', now()),
   jsonb_build_object('type', 'device.activity', 'app_id', 'com.rls.metered', 'device_id', 'd1',

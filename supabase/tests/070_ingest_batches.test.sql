@@ -66,7 +66,7 @@ select set_config('request.jwt.claims', '', true);
 -- Deleting an app takes its devices, and their active days, with it (there is no foreign key to cascade them).
 select tests.authenticate_with_key('ib_owner', 'upload');
 -- Each device active yesterday and today.
-select public.ingest_events((
+select edge_api.ingest_events((
   select jsonb_agg(jsonb_build_object('type', 'device.activity', 'app_id', app_id, 'device_id', device_id,
     'timestamp', now() - make_interval(days => days_ago)))
   from (values ('com.ib.x', 'shared-id'), ('com.ib.y', 'shared-id'), ('com.ib.y', 'only-y'), ('com.ib.b', 'in-org-b'))

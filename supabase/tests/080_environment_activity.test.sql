@@ -25,9 +25,9 @@ select private.rebuild_environment_activity(:'org');
 
 select tests.authenticate_as('activity_owner');
 create temporary table year_change on commit drop as
-select public.environment_statistics(:'org', 'users', '2020-12-28', '2021-01-10')::jsonb as users,
-  public.environment_statistics(:'org', 'developers', '2020-12-28', '2021-01-10')::jsonb as developers,
-  public.environment_statistics(:'org', 'workspaces', '2020-12-28', '2021-01-10')::jsonb as workspaces;
+select edge_api.environment_statistics(:'org', 'users', '2020-12-28', '2021-01-10')::jsonb as users,
+  edge_api.environment_statistics(:'org', 'developers', '2020-12-28', '2021-01-10')::jsonb as developers,
+  edge_api.environment_statistics(:'org', 'workspaces', '2020-12-28', '2021-01-10')::jsonb as workspaces;
 
 select is((select jsonb_build_array(users -> 'weeks', users -> 'per_week') from year_change),
   '[[[2020, 53], [2021, 1]], [4, 1]]'::jsonb,
@@ -52,41 +52,41 @@ select is((select workspaces -> 'workspaces' -> 1 from year_change),
   'another workspace, zero where it has nothing');
 select is((select workspaces -> 'months' from year_change), '[[2020, 12], [2021, 1]]'::jsonb, 'the months of the range');
 
-select is((public.environment_statistics(:'org', 'users', '2024-02-28', '2024-03-01')::jsonb -> 'per_day'),
+select is((edge_api.environment_statistics(:'org', 'users', '2024-02-28', '2024-03-01')::jsonb -> 'per_day'),
   '[1, 1, 0]'::jsonb, 'the leap day is a day of its own');
-select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29', 'ACME.com')::jsonb -> 'per_day'),
+select is((edge_api.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29', 'ACME.com')::jsonb -> 'per_day'),
   '[1]'::jsonb, 'a one-day range on the leap day, one domain (case-insensitive)');
 select is((select jsonb_agg(jsonb_build_array(w -> 'before_start', w -> 'days', w -> 'registered'))
-    from jsonb_array_elements(public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces') as w),
+    from jsonb_array_elements(edge_api.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces') as w),
   '[[4, [0], [1]], [1, [0], [1]]]'::jsonb,
   'workspace registrations before and on the leap day');
-select throws_ok(format($$select public.environment_statistics(%L, 'users', '2024-01-01', '2025-01-01')$$, :'org'),
+select throws_ok(format($$select edge_api.environment_statistics(%L, 'users', '2024-01-01', '2025-01-01')$$, :'org'),
   'PT400', null, 'a range of 367 days is refused');
 
 -- A development workspace leaves the users' figures, and comes back whole.
 select tests.clear_authentication();
 select private.set_workspace_kind(:'org', 'w2', true, null);
 select tests.authenticate_as('activity_owner');
-select is((public.environment_statistics(:'org', 'users', '2020-12-31', '2020-12-31')::jsonb -> 'per_day' -> 0),
+select is((edge_api.environment_statistics(:'org', 'users', '2020-12-31', '2020-12-31')::jsonb -> 'per_day' -> 0),
   '1'::jsonb, 'a user active that day only in the workspace made development leaves the day''s count');
-select is((public.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29')::jsonb -> 'per_day' -> 0),
+select is((edge_api.environment_statistics(:'org', 'developers', '2024-02-29', '2024-02-29')::jsonb -> 'per_day' -> 0),
   '1'::jsonb, 'developers still count in a development workspace');
 select is((select jsonb_agg(w -> 'workspace_id')
-    from jsonb_array_elements(public.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces') as w),
+    from jsonb_array_elements(edge_api.environment_statistics(:'org', 'workspaces', '2024-02-29', '2024-02-29')::jsonb -> 'workspaces') as w),
   '["w1"]'::jsonb, 'a development workspace is left out');
 
 -- Who may read and change it.
 select tests.clear_authentication();
 select tests.authenticate_as('activity_outsider');
-select throws_ok(format($$select public.environment_statistics(%L, 'users', '2024-02-29', '2024-02-29')$$, :'org'),
+select throws_ok(format($$select edge_api.environment_statistics(%L, 'users', '2024-02-29', '2024-02-29')$$, :'org'),
   'PT404', 'Not found.', 'an outsider does not see the organization');
 select tests.clear_authentication();
 select tests.authenticate_with_key('activity_owner', 'read', array[:'org']::uuid[]);
-select throws_ok(format($$select public.put_workspace(%L, 'w1', null, true)$$, :'org'),
+select throws_ok(format($$select edge_api.put_workspace(%L, 'w1', null, true)$$, :'org'),
   'PT403', 'You do not have permission to perform this action.', 'a read key cannot change a workspace');
 select tests.clear_authentication();
 select tests.authenticate_as_anon();
-select throws_ok(format($$select public.environment_statistics(%L, 'users', '2024-02-29', '2024-02-29')$$, :'org'),
+select throws_ok(format($$select edge_api.environment_statistics(%L, 'users', '2024-02-29', '2024-02-29')$$, :'org'),
   '42501', null, 'anon cannot call it');
 
 select * from finish();

@@ -29,12 +29,12 @@ update public.orgs set monthly_traffic_limit = 1000 where id = :'org';
 -- Two batches across the last month and year change (both within the 400 days ingest accepts).
 select (date_trunc('year', now() at time zone 'UTC')::date) as year_start \gset
 select tests.authenticate_with_key('t_owner', 'upload', array[:'org']::uuid[]);
-select public.ingest_events(jsonb_agg(jsonb_build_object('type', 'api.request', 'space_id', 1 + n % 7,
+select edge_api.ingest_events(jsonb_agg(jsonb_build_object('type', 'api.request', 'space_id', 1 + n % 7,
   'requests', 1 + n % 5, 'timestamp', (:'year_start'::date - 40 + n % 70)::timestamp + interval '1 hour')
   || case when n % 3 = 0 then jsonb_build_object('bytes', n * 10) else '{}' end))
 from generate_series(0, 299) as n
 where :'year_start'::date - 40 + n % 70 <= (now() at time zone 'UTC')::date;
-select public.ingest_events(jsonb_agg(jsonb_build_object('type', 'api.request', 'space_id', 1 + n % 11,
+select edge_api.ingest_events(jsonb_agg(jsonb_build_object('type', 'api.request', 'space_id', 1 + n % 11,
   'bytes', 7, 'timestamp', now())))
 from generate_series(0, 199) as n;
 select tests.clear_authentication();
@@ -52,24 +52,24 @@ select is((select array_agg(threshold order by threshold) from public.traffic_al
   array[80, 100]::smallint[], 'this month''s bytes crossed 80% and 100% of the 1,000 limit, once each');
 
 select tests.authenticate_as('t_reader');
-select is(json_array_length(public.traffic_statistics(:'org', :'year_start'::date - 40, :'year_start'::date + 20, 'day')
+select is(json_array_length(edge_api.traffic_statistics(:'org', :'year_start'::date - 40, :'year_start'::date + 20, 'day')
   -> 'organization'), 61, 'a read member gets the statistics');
-select is(json_array_length(public.list_traffic_alerts(:'org')), 2, 'a read member lists the alerts');
-select throws_ok(format('select public.traffic_statistics(%L, %L, %L)', :'org', :'year_start', :'year_start'::date - 1),
+select is(json_array_length(edge_api.list_traffic_alerts(:'org')), 2, 'a read member lists the alerts');
+select throws_ok(format('select edge_api.traffic_statistics(%L, %L, %L)', :'org', :'year_start', :'year_start'::date - 1),
   'PT400', 'start_date must not be after end_date', 'the SQL refuses a reversed range itself');
-select throws_ok(format('select public.org_update(%L, p_limits => %L)', :'org', '{"monthly_traffic_limit": 5}'),
+select throws_ok(format('select edge_api.org_update(%L, p_limits => %L)', :'org', '{"monthly_traffic_limit": 5}'),
   'PT403', null, 'a read member cannot set the limit');
 select tests.clear_authentication();
 
 select tests.authenticate_as('t_outsider');
-select throws_ok(format('select public.traffic_statistics(%L, %L, %L)', :'org', :'year_start', :'year_start'),
+select throws_ok(format('select edge_api.traffic_statistics(%L, %L, %L)', :'org', :'year_start', :'year_start'),
   'PT404', 'Organization not found', 'an outsider is told the organization does not exist');
-select throws_ok(format('select public.list_traffic_alerts(%L)', :'org'), 'PT404', 'Organization not found',
+select throws_ok(format('select edge_api.list_traffic_alerts(%L)', :'org'), 'PT404', 'Organization not found',
   'an outsider cannot list its alerts');
 select tests.clear_authentication();
 
 select tests.authenticate_as_anon();
-select throws_ok(format('select public.traffic_statistics(%L, %L, %L)', :'org', :'year_start', :'year_start'),
+select throws_ok(format('select edge_api.traffic_statistics(%L, %L, %L)', :'org', :'year_start', :'year_start'),
   '42501', null, 'anon cannot call the statistics');
 select tests.clear_authentication();
 

@@ -18,7 +18,7 @@ declare
   batch jsonb;
 begin
   for batch in select value from jsonb_array_elements(p_batches) loop
-    perform public.ingest_events((
+    perform edge_api.ingest_events((
       select jsonb_agg(jsonb_build_object('type', 'device.activity', 'app_id', p_app_id, 'device_id', d ->> 0,
         'timestamp', (d ->> 1)::date::timestamp::text || 'Z'))
       from jsonb_array_elements(batch) as d
@@ -140,9 +140,9 @@ select is(
 
 -- A late event still counts its day, but does not overwrite what a later one reported.
 select tests.authenticate_with_key('activity_owner', 'upload', array[:'org']::uuid[]);
-select public.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
+select edge_api.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
   'device_id', 'meta', 'version_name', '2.0', 'custom_id', 'new', 'timestamp', now() - interval '1 minute')));
-select public.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
+select edge_api.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
   'device_id', 'meta', 'version_name', '1.0', 'custom_id', 'old', 'timestamp', now() - interval '3 days')));
 select tests.clear_authentication();
 select results_eq(
@@ -158,7 +158,7 @@ select results_eq(
   'its day is counted all the same'
 );
 select tests.authenticate_with_key('activity_owner', 'upload', array[:'org']::uuid[]);
-select public.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
+select edge_api.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
   'device_id', 'meta', 'version_name', '3.0', 'timestamp', now())));
 select tests.clear_authentication();
 select results_eq(

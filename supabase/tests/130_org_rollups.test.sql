@@ -15,7 +15,7 @@ select (now() at time zone 'UTC')::date as today \gset
 -- Every app of both organizations, active over 67 days (across a month boundary, today included), some days
 -- downloading; then new devices on the same days, which update the rows the first batch inserted.
 select tests.authenticate_with_key('orgsum_owner', 'upload', array[:'org', :'other']::uuid[]);
-select public.ingest_events((
+select edge_api.ingest_events((
   select jsonb_agg(jsonb_build_object('type', t, 'app_id', app, 'device_id', batch || (n % 7),
     'bytes', 100 + n, 'timestamp', (:'today'::date - (n * 3) % 69)::timestamp::text || 'Z'))
   from unnest(array['com.orgsum.a', 'com.orgsum.b', 'com.orgsum.gone', 'com.orgsum.other']) as app,
@@ -75,7 +75,7 @@ select is_empty('select * from pg_temp.daily_mismatches() union all select * fro
 select tests.authenticate_as('orgsum_owner');
 delete from public.apps where app_id = 'com.orgsum.gone';
 select is(
-  public.statistics_org(:'org', :'today'::date - 90, :'today')::text,
+  edge_api.statistics_org(:'org', :'today'::date - 90, :'today')::text,
   private.stats_rows_json(array['com.orgsum.a', 'com.orgsum.b'], :'today'::date - 90, :'today')::text,
   '/statistics/org answers the remaining apps summed'
 );

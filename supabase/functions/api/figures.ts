@@ -1,5 +1,5 @@
 /**
- * The documented rows of GET /api/statistics/ from the arrays public.environment_statistics returns: one number per
+ * The documented rows of GET /api/statistics/ from the arrays edge_api.environment_statistics returns: one number per
  * period, the day of index i being `start` + i, the weeks and months labelled by SQL, and for workspaces each one's
  * registrations as a count before the range plus its non-zero days in it, summed here.
  */

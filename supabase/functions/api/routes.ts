@@ -25,7 +25,7 @@ endpoint(app, {
     "Environment activity: users, developers or workspaces figures per day, ISO week and month (JSON or format=csv: `series,year,month,week,day,count`, for workspaces `series,year,month,day,workspace_id,count`)",
   input: statisticsQuery,
   handler: async ({ stats_type, start, end, org_domain, org_id, format }, c) => {
-    const arrays = await readAs<AudienceArrays | WorkspaceArrays>(c.var.claims, "public.environment_statistics", {
+    const arrays = await readAs<AudienceArrays | WorkspaceArrays>(c.var.claims, "edge_api.environment_statistics", {
       p_org_id: organizationOf(c.var.claims, org_id),
       p_stats_type: stats_type,
       p_start: start,
@@ -49,7 +49,7 @@ endpoint(app, {
   summary: "Creates or updates a workspace: its name and whether it is a development or a public workspace",
   input: workspaceBody,
   handler: ({ workspace_id, org_id, name, is_development, is_public }, c) =>
-    callAs(c.var.claims, "public.put_workspace", {
+    callAs(c.var.claims, "edge_api.put_workspace", {
       p_org_id: organizationOf(c.var.claims, org_id),
       p_workspace_id: workspace_id,
       p_name: name,

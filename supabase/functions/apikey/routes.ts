@@ -9,7 +9,7 @@ endpoint(app, {
   path: "/",
   summary: "The caller's API keys, 50 per page (page=0, 1, ...); display prefix only, never the secret",
   input: z.strictObject({ page: fields.page }),
-  handler: ({ page }, c) => callAs(c.var.claims, "public.apikey_list", { p_page: page }),
+  handler: ({ page }, c) => callAs(c.var.claims, "edge_api.apikey_list", { p_page: page }),
 });
 
 endpoint(app, {
@@ -25,7 +25,7 @@ endpoint(app, {
     expires_at: z.iso.datetime({ offset: true }).optional(),
   }),
   handler: (input, c) =>
-    callAs(c.var.claims, "public.apikey_create", {
+    callAs(c.var.claims, "edge_api.apikey_create", {
       p_mode: input.mode,
       p_org_id: input.org_id,
       p_name: input.name,
@@ -40,7 +40,7 @@ endpoint(app, {
   path: "/:id",
   summary: "Delete an API key; it stops working at once",
   input: z.strictObject({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
-  handler: ({ id }, c) => callAs(c.var.claims, "public.apikey_delete", { p_id: id }),
+  handler: ({ id }, c) => callAs(c.var.claims, "edge_api.apikey_delete", { p_id: id }),
 });
 
 export default app;

@@ -6,9 +6,9 @@ const app = createFunctionApp("app");
 
 // The original platform's clients address one app as /app/:app_id, others pass ?app_id=: both paths share a handler.
 const getApps = ({ app_id, page }: { app_id?: string; page?: number }, c: RequestContext) =>
-  callAs(c.var.claims, "public.app_get", { p_app_id: app_id, p_page: page ?? 0 });
+  callAs(c.var.claims, "edge_api.app_get", { p_app_id: app_id, p_page: page ?? 0 });
 const deleteApp = ({ app_id }: { app_id: string }, c: RequestContext) =>
-  callAs(c.var.claims, "public.app_delete", { p_app_id: app_id });
+  callAs(c.var.claims, "edge_api.app_delete", { p_app_id: app_id });
 
 endpoint(app, {
   method: "get",
@@ -32,7 +32,7 @@ endpoint(app, {
   summary: "Create an app in an organization (write and above); app ids are globally unique",
   input: z.strictObject({ owner_org: fields.uuid, app_id: fields.appId, name: z.string().trim().min(1).max(128) }),
   handler: ({ owner_org, app_id, name }, c) =>
-    callAs(c.var.claims, "public.app_create", { p_org_id: owner_org, p_app_id: app_id, p_name: name }),
+    callAs(c.var.claims, "edge_api.app_create", { p_org_id: owner_org, p_app_id: app_id, p_name: name }),
 });
 
 endpoint(app, {

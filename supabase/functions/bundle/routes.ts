@@ -11,7 +11,7 @@ endpoint(app, {
   path: "/",
   summary: "The app's bundles, newest first, 50 per page (page=0, 1, ...); deleted ones included",
   input: z.strictObject({ app_id: fields.appId, page: fields.page }),
-  handler: ({ app_id, page }, c) => callAs(c.var.claims, "public.bundle_get", { p_app_id: app_id, p_page: page }),
+  handler: ({ app_id, page }, c) => callAs(c.var.claims, "edge_api.bundle_get", { p_app_id: app_id, p_page: page }),
 });
 
 endpoint(app, {
@@ -29,7 +29,7 @@ endpoint(app, {
     native_packages: z.array(z.record(z.string(), z.unknown())).max(1000).optional(),
   }),
   handler: (input, c) =>
-    callAs(c.var.claims, "public.bundle_create", {
+    callAs(c.var.claims, "edge_api.bundle_create", {
       p_app_id: input.app_id,
       p_version: input.version,
       p_size: input.size,
@@ -46,7 +46,7 @@ endpoint(app, {
   summary: "Delete one bundle (version) or all bundles of the app (write and above); history is kept",
   input: z.strictObject({ app_id: fields.appId, version: version.optional() }),
   handler: ({ app_id, version }, c) =>
-    callAs(c.var.claims, "public.bundle_delete", { p_app_id: app_id, p_version: version }),
+    callAs(c.var.claims, "edge_api.bundle_delete", { p_app_id: app_id, p_version: version }),
 });
 
 export default app;

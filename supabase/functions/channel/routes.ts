@@ -13,7 +13,7 @@ endpoint(app, {
   summary: "The app's channels, 50 per page (page=0, 1, ...), or one with channel",
   input: z.strictObject({ app_id: fields.appId, channel: channelName.optional(), page: fields.page }),
   handler: ({ app_id, channel, page }, c) =>
-    callAs(c.var.claims, "public.channel_get", { p_app_id: app_id, p_channel: channel, p_page: page }),
+    callAs(c.var.claims, "edge_api.channel_get", { p_app_id: app_id, p_channel: channel, p_page: page }),
 });
 
 endpoint(app, {
@@ -34,7 +34,7 @@ endpoint(app, {
     allow_dev: flag.optional(),
   }),
   handler: (input, c) =>
-    callAs(c.var.claims, "public.channel_upsert", {
+    callAs(c.var.claims, "edge_api.channel_upsert", {
       p_app_id: input.app_id,
       p_channel: input.channel,
       p_version: input.version,
@@ -55,7 +55,7 @@ endpoint(app, {
   summary: "Delete a channel (write and above)",
   input: z.strictObject({ app_id: fields.appId, channel: channelName }),
   handler: ({ app_id, channel }, c) =>
-    callAs(c.var.claims, "public.channel_delete", { p_app_id: app_id, p_channel: channel }),
+    callAs(c.var.claims, "edge_api.channel_delete", { p_app_id: app_id, p_channel: channel }),
 });
 
 export default app;

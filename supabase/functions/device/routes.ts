@@ -12,7 +12,7 @@ endpoint(app, {
   summary: "The app's devices, 50 per page (page=0, 1, ...), or one with device_id",
   input: z.strictObject({ app_id: fields.appId, device_id: deviceId.optional(), page: fields.page }),
   handler: ({ app_id, device_id, page }, c) =>
-    callAs(c.var.claims, "public.device_get", { p_app_id: app_id, p_device_id: device_id, p_page: page }),
+    callAs(c.var.claims, "edge_api.device_get", { p_app_id: app_id, p_device_id: device_id, p_page: page }),
 });
 
 endpoint(app, {
@@ -28,7 +28,7 @@ endpoint(app, {
     message: "version_id or channel is required",
   }),
   handler: ({ app_id, device_id, version_id, channel }, c) =>
-    callAs(c.var.claims, "public.device_link", {
+    callAs(c.var.claims, "edge_api.device_link", {
       p_app_id: app_id,
       p_device_id: device_id,
       p_version_id: version_id,
@@ -42,7 +42,7 @@ endpoint(app, {
   summary: "Remove a device's bundle and channel overrides (write and above); devices are never deleted",
   input: z.strictObject({ app_id: fields.appId, device_id: deviceId }),
   handler: ({ app_id, device_id }, c) =>
-    callAs(c.var.claims, "public.device_unlink", { p_app_id: app_id, p_device_id: device_id }),
+    callAs(c.var.claims, "edge_api.device_unlink", { p_app_id: app_id, p_device_id: device_id }),
 });
 
 export default app;

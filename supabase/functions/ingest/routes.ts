@@ -14,7 +14,7 @@ endpoint(app, {
   handler: ({ org_id, events }, c) => {
     const validated = validateEvents(events);
     if ("problems" in validated) throw new ApiError(400, "Invalid events", validated.problems);
-    return callAs(c.var.claims, "public.ingest_events", { p_events: validated.events, p_org_id: org_id });
+    return callAs(c.var.claims, "edge_api.ingest_events", { p_events: validated.events, p_org_id: org_id });
   },
 });
 

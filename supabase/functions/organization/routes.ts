@@ -23,7 +23,7 @@ endpoint(app, {
   path: "/",
   summary: "The organizations the caller can access, 50 per page (page=0, 1, ...), or one with orgId",
   input: z.strictObject({ orgId: fields.uuid.optional(), page: fields.page }),
-  handler: ({ orgId, page }, c) => callAs(c.var.claims, "public.org_get", { p_org_id: orgId, p_page: page }),
+  handler: ({ orgId, page }, c) => callAs(c.var.claims, "edge_api.org_get", { p_org_id: orgId, p_page: page }),
 });
 
 endpoint(app, {
@@ -39,7 +39,7 @@ endpoint(app, {
     monthly_traffic_limit: z.number().int().min(1).max(Math.floor(Number.MAX_SAFE_INTEGER / 12)).nullable().optional(),
   }),
   handler: ({ orgId, name, logo, management_email, monthly_traffic_limit }, c) =>
-    callAs(c.var.claims, "public.org_update", {
+    callAs(c.var.claims, "edge_api.org_update", {
       p_org_id: orgId,
       p_name: name,
       p_logo: logo,
@@ -54,7 +54,7 @@ endpoint(app, {
   path: "/",
   summary: "Create an organization; the caller becomes its super_admin",
   input: z.strictObject({ name: z.string().trim().min(1).max(128) }),
-  handler: ({ name }, c) => callAs(c.var.claims, "public.org_create", { p_name: name }),
+  handler: ({ name }, c) => callAs(c.var.claims, "edge_api.org_create", { p_name: name }),
 });
 
 endpoint(app, {
@@ -62,7 +62,7 @@ endpoint(app, {
   path: "/members",
   summary: "Members and pending invitations of an organization",
   input: z.strictObject({ orgId: fields.uuid }),
-  handler: ({ orgId }, c) => callAs(c.var.claims, "public.org_members", { p_org_id: orgId }),
+  handler: ({ orgId }, c) => callAs(c.var.claims, "edge_api.org_members", { p_org_id: orgId }),
 });
 
 endpoint(app, {
@@ -71,7 +71,7 @@ endpoint(app, {
   summary: "Invite an existing user by email (admin and above); stored as invite_<role> until accepted",
   input: z.strictObject({ orgId: fields.uuid, email, role: roles, app_id: fields.appId.optional() }),
   handler: ({ orgId, email, role, app_id }, c) =>
-    callAs(c.var.claims, "public.org_member_invite", {
+    callAs(c.var.claims, "edge_api.org_member_invite", {
       p_org_id: orgId,
       p_email: email,
       p_role: role,
@@ -84,7 +84,7 @@ endpoint(app, {
   path: "/members/accept",
   summary: "Accept an invitation to an organization (the invited user)",
   input: z.strictObject({ orgId: fields.uuid }),
-  handler: ({ orgId }, c) => callAs(c.var.claims, "public.org_member_accept", { p_org_id: orgId }),
+  handler: ({ orgId }, c) => callAs(c.var.claims, "edge_api.org_member_accept", { p_org_id: orgId }),
 });
 
 endpoint(app, {
@@ -93,7 +93,7 @@ endpoint(app, {
   summary: "Remove a member or invitation (admin and above, or yourself); the last super_admin stays",
   input: z.strictObject({ orgId: fields.uuid, email }),
   handler: ({ orgId, email }, c) =>
-    callAs(c.var.claims, "public.org_member_delete", { p_org_id: orgId, p_email: email }),
+    callAs(c.var.claims, "edge_api.org_member_delete", { p_org_id: orgId, p_email: email }),
 });
 
 export default app;

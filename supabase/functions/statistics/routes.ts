@@ -44,7 +44,7 @@ endpoint(app, {
   summary: "Daily MAU, storage and bandwidth of one app (JSON, CSV or an SVG graph)",
   input: statsQuery.safeExtend({ app_id: fields.appId }),
   handler: async ({ app_id, from, to, ...output }, c) => {
-    const tuples = await readAs<StatsTuple[]>(c.var.claims, "public.statistics_app", {
+    const tuples = await readAs<StatsTuple[]>(c.var.claims, "edge_api.statistics_app", {
       p_app_id: app_id,
       p_from: from,
       p_to: to,
@@ -59,7 +59,7 @@ endpoint(app, {
   summary: "Daily figures summed over an organization's apps; breakdown=true adds them per app",
   input: orgStatsQuery.safeExtend({ org_id: fields.uuid }),
   handler: async ({ org_id, from, to, breakdown, ...output }, c) => {
-    const result = await readAs<StatsTuple[] | OrgBreakdown<StatsTuple>>(c.var.claims, "public.statistics_org", {
+    const result = await readAs<StatsTuple[] | OrgBreakdown<StatsTuple>>(c.var.claims, "edge_api.statistics_org", {
       p_org_id: org_id,
       p_from: from,
       p_to: to,
@@ -79,7 +79,7 @@ endpoint(app, {
   summary: "Daily figures summed over every app you can read",
   input: statsQuery,
   handler: async ({ from, to, ...output }, c) => {
-    const tuples = await readAs<StatsTuple[]>(c.var.claims, "public.statistics_user", { p_from: from, p_to: to });
+    const tuples = await readAs<StatsTuple[]>(c.var.claims, "edge_api.statistics_user", { p_from: from, p_to: to });
     return respond(c, rowsOf(tuples), "all your apps", { ...output, from, to });
   },
 });

@@ -27,7 +27,7 @@ endpoint(app, {
   input: trafficQuery,
   handler: async ({ org_id, group_by, page, per_page, ...dates }, c) => {
     const { start, end } = requestedRange(dates);
-    const traffic = await readAs<CompactTraffic>(c.var.claims, "public.traffic_statistics", {
+    const traffic = await readAs<CompactTraffic>(c.var.claims, "edge_api.traffic_statistics", {
       p_org_id: organizationOf(c, org_id),
       p_start: start,
       p_end: end,
@@ -48,7 +48,7 @@ endpoint(app, {
     "The months whose bytes crossed 80% and 100% of the organization's monthly traffic limit: `[{month, threshold, crossed_at, bytes, limit}]`",
   input: alertsQuery,
   handler: ({ org_id }, c) =>
-    readAs(c.var.claims, "public.list_traffic_alerts", { p_org_id: organizationOf(c, org_id) }),
+    readAs(c.var.claims, "edge_api.list_traffic_alerts", { p_org_id: organizationOf(c, org_id) }),
 });
 
 export default app;

@@ -1,5 +1,5 @@
 /**
- * The documented all_traffic body from public.traffic_statistics' compact form: SQL returns each series as
+ * The documented all_traffic body from edge_api.traffic_statistics' compact form: SQL returns each series as
  * [period, requests, bytes or null] tuples, which cost far less to build there than one JSON object per entry.
  */
 import type { GROUPS } from "./input.ts";

@@ -17,12 +17,15 @@ endpoint(app, {
     'Views of the package route per day, ISO week or month: `{"Stats": {"Id", "Data": [{"Period", "Value"}]}}`, oldest first, bins without views left out, at most 1000 bins',
   input: statsQuery,
   handler: async ({ packageId, resolution, after = EPOCH, before = new Date() }) => {
-    const stats = await readAnonymously<{ Id: string; Data: [day: string, views: number][] }>("public.package_stats", {
-      p_identifier: packageId,
-      p_resolution: resolution,
-      p_after: after.toISOString(),
-      p_before: before.toISOString(),
-    });
+    const stats = await readAnonymously<{ Id: string; Data: [day: string, views: number][] }>(
+      "edge_api.package_stats",
+      {
+        p_identifier: packageId,
+        p_resolution: resolution,
+        p_after: after.toISOString(),
+        p_before: before.toISOString(),
+      },
+    );
     return {
       Stats: {
         Id: stats.Id,
@@ -39,7 +42,7 @@ endpoint(app, {
   summary: "One package; counts one view per client (address and user agent), package and UTC day",
   input: packagePath,
   handler: async (path, c) => {
-    const document = await callAnonymously("public.count_package_view", {
+    const document = await callAnonymously("edge_api.count_package_view", {
       p_identifier: identifierInPath(path),
       p_client: c.var.client,
     });
@@ -59,7 +62,7 @@ endpoint(app, {
     if (!organization) {
       throw new ApiError(400, "body must have required property 'org_id' (the key reaches several organizations)");
     }
-    return callAs(c.var.claims, "public.put_package", { p_org_id: organization, p_package: fields });
+    return callAs(c.var.claims, "edge_api.put_package", { p_org_id: organization, p_package: fields });
   },
 });
 
@@ -69,7 +72,7 @@ endpoint(app, {
   summary: "Deletes a package and its views (API key of mode write on its organization)",
   input: packagePath,
   handler: async (path, c) => {
-    await callAs(c.var.claims, "public.delete_package", { p_identifier: identifierInPath(path) });
+    await callAs(c.var.claims, "edge_api.delete_package", { p_identifier: identifierInPath(path) });
     return c.body(null, 204);
   },
 });
