@@ -97,6 +97,9 @@ await withThrowawayDatabases(testServerUrl, ["test"], async ([databaseUrl]) => {
     const readUrl = await readOnlyUrl(databaseUrl);
     Deno.env.set("SUPABASE_DB_URL", databaseUrl);
     Deno.env.set("SUPABASE_READ_DB_URL", readUrl);
+    // Failed authentications per client address: high enough for the tests that send wrong keys from 127.0.0.1,
+    // reached by auth-failures.test.ts from addresses of its own.
+    Deno.env.set("TALLY_RATE_LIMIT_AUTH_FAILURES", "40/60s");
     const server = await serveFunctions({ port: 0 });
     const deno = await runDenoTests({
       SUPABASE_URL: `http://127.0.0.1:${server.addr.port}`,

@@ -54,3 +54,10 @@ export async function serveFunctions(options: { port?: number; hostname?: string
     onListen: () => {},
   }, app.fetch);
 }
+
+// `deno run -A shared/functions-server.ts`: serves every function on PORT (default: any free port) and prints its
+// address, for tests that read what a server writes.
+if (import.meta.main) {
+  const server = await serveFunctions({ port: Number(Deno.env.get("PORT") ?? 0) });
+  console.log(`listening on http://127.0.0.1:${server.addr.port}`);
+}

@@ -5,7 +5,7 @@
 import { createClient } from "@supabase/supabase-js";
 import { SignJWT } from "jose";
 import postgres from "postgres";
-import { LOCAL_JWT_SECRET } from "../supabase/functions/_shared/auth.ts";
+import { LOCAL_JWT_SECRET } from "../supabase/functions/_shared/secrets.ts";
 
 const supabaseUrl = Deno.env.get("SUPABASE_URL") ?? "http://127.0.0.1:54321";
 const databaseUrl = Deno.env.get("SUPABASE_DB_URL");

@@ -66,3 +66,53 @@ comment on function private.take_rate_limit(text, integer, integer) is
 
 revoke all on function private.take_rate_limit(text, integer, integer) from public, anon, authenticated;
 grant execute on function private.take_rate_limit(text, integer, integer) to service_role;
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Failed key authentication, limited per client
+
+-- Runs as the functions' own database role, as take_rate_limit.
+create function private.resolve_api_key(
+  p_secret text, p_key_limit integer, p_key_window_seconds integer,
+  p_client_bucket text, p_failure_limit integer, p_failure_window_seconds integer
+)
+returns table (
+  claims jsonb, allowed boolean, remaining integer, reset_seconds integer, retry_after_seconds integer,
+  too_many_failures boolean
+)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  emission interval := pg_catalog.make_interval(secs => p_failure_window_seconds::double precision / p_failure_limit);
+  tolerance interval := pg_catalog.make_interval(secs => p_failure_window_seconds);
+  failures_full_at timestamptz;
+  found_claims jsonb;
+begin
+  -- A client over its failure limit is refused whatever it sends, so that guessing on past the limit tells nothing.
+  select b.theoretical_arrival into failures_full_at from private.rate_limit_buckets as b where b.bucket = p_client_bucket;
+  if failures_full_at is not null
+    and greatest(failures_full_at, pg_catalog.now()) + emission > pg_catalog.now() + tolerance then
+    return query select null::jsonb, false, 0,
+      pg_catalog.ceil(extract(epoch from (failures_full_at - pg_catalog.now())))::integer,
+      greatest(1, pg_catalog.ceil(extract(epoch from (failures_full_at + emission - tolerance - pg_catalog.now())))::integer),
+      true;
+    return;
+  end if;
+
+  -- Malformed, unknown, expired and deleted keys all take this one path: same answer, same work.
+  found_claims := private.apikey_claims(p_secret);
+  if found_claims is null then
+    return query select null::jsonb, r.allowed, r.remaining, r.reset_seconds, r.retry_after_seconds, not r.allowed
+      from private.take_rate_limit(p_client_bucket, p_failure_limit, p_failure_window_seconds) as r;
+    return;
+  end if;
+  return query select found_claims, r.allowed, r.remaining, r.reset_seconds, r.retry_after_seconds, false
+    from private.take_rate_limit('key:' || (found_claims ->> 'key_id'), p_key_limit, p_key_window_seconds) as r;
+end
+$$;
+comment on function private.resolve_api_key(text, integer, integer, text, integer, integer) is
+  'Resolves an API key to its claims and takes one request of its rate limit; a key that resolves to nothing counts one failure of the client''s bucket instead, and a client over its failure limit is refused before any lookup (too_many_failures).';
+
+revoke all on function private.resolve_api_key(text, integer, integer, text, integer, integer)
+  from public, anon, authenticated;
+grant execute on function private.resolve_api_key(text, integer, integer, text, integer, integer) to service_role;

@@ -1,11 +1,11 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { jwtVerify } from "jose";
 import { ApiError } from "./errors.ts";
-import { apiKeyClaims, type Claims } from "./db.ts";
-import { enforceRateLimit, type RateLimit, type RateVerdict, takeRateLimit } from "./rate-limit.ts";
-
-/** The JWT secret `supabase start` uses. Local only: hosted projects set JWT_SECRET / SUPABASE_JWT_SECRET. */
-export const LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
+import { type Claims, resolveApiKey } from "./db.ts";
+import { authFailureBucket } from "./client-identity.ts";
+import { enforceRateLimit, parseRateLimit, type RateLimit, type RateVerdict, takeRateLimit } from "./rate-limit.ts";
+import { jwtSecret } from "./secrets.ts";
 
 export type AuthEnv = {
   Variables: {
@@ -16,37 +16,57 @@ export type AuthEnv = {
   };
 };
 
-const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
-
-export function jwtSecret(): Uint8Array<ArrayBuffer> {
-  const secret = Deno.env.get("JWT_SECRET") ?? Deno.env.get("SUPABASE_JWT_SECRET") ?? LOCAL_JWT_SECRET;
-  return new TextEncoder().encode(secret);
+/** Failed key authentications per client address: TALLY_RATE_LIMIT_AUTH_FAILURES, by default 10 a minute. */
+export function authFailureLimit(): RateLimit {
+  const text = Deno.env.get("TALLY_RATE_LIMIT_AUTH_FAILURES");
+  return text ? parseRateLimit("TALLY_RATE_LIMIT_AUTH_FAILURES", text) : { limit: 10, windowSeconds: 60 };
 }
 
-/** Claims of a signed-in user's token; undefined for anon/service tokens, which identify no user. */
-async function userJwtClaims(token: string): Promise<Claims | undefined> {
+/** Longer than any key Tally issues: such a secret takes the same path as any other wrong one, cut to this length. */
+const LONGEST_SECRET = 200;
+
+const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+
+/**
+ * Claims of a signed-in user's token; undefined for anon/service tokens, which identify no user; null for a token
+ * that does not verify, which is then treated as any other wrong secret.
+ */
+async function userJwtClaims(token: string): Promise<Claims | undefined | null> {
   let payload;
   try {
     ({ payload } = await jwtVerify(token, jwtSecret(), { algorithms: ["HS256"] }));
   } catch {
-    throw new ApiError(401, "Invalid API key");
+    return null;
   }
   if (payload.role !== "authenticated" || typeof payload.sub !== "string") return undefined;
   return { sub: payload.sub, role: "authenticated", email: payload.email };
 }
 
-/** A credential's claims and its rate-limit verdict, or undefined for the project's anon token. */
+/**
+ * A credential's claims and its rate-limit verdict, or undefined for the project's anon token. Every wrong secret
+ * (malformed, unknown, expired, deleted, or a token that does not verify) gets the same 401 after the same one query,
+ * and counts against the client's failure limit: past it, a 429 whatever the client sends.
+ */
 async function resolveCredential(
+  c: Context,
   credential: string,
   limit: RateLimit,
 ): Promise<{ claims: Claims; verdict: RateVerdict } | undefined> {
   if (looksLikeJwt(credential)) {
     const claims = await userJwtClaims(credential);
-    return claims && { claims, verdict: await takeRateLimit(`user:${claims.sub}`, limit) };
+    if (claims === undefined) return undefined;
+    if (claims) return { claims, verdict: await takeRateLimit(`user:${claims.sub}`, limit) };
   }
-  const resolved = credential.length <= 200 ? await apiKeyClaims(credential, limit) : null;
-  if (!resolved) throw new ApiError(401, "Invalid API key");
-  return resolved;
+  const failureLimit = authFailureLimit();
+  const resolution = await resolveApiKey(
+    credential.slice(0, LONGEST_SECRET + 1),
+    limit,
+    await authFailureBucket(c),
+    failureLimit,
+  );
+  if (resolution.claims) return { claims: resolution.claims, verdict: resolution };
+  if (resolution.too_many_failures) enforceRateLimit(c, failureLimit, resolution);
+  throw new ApiError(401, "Invalid API key");
 }
 
 /**
@@ -63,7 +83,7 @@ export function requireCredential(limit: RateLimit) {
       .filter((value): value is string => !!value);
     let resolved: Awaited<ReturnType<typeof resolveCredential>>;
     for (const credential of candidates) {
-      resolved = await resolveCredential(credential, limit);
+      resolved = await resolveCredential(c, credential, limit);
       if (resolved) break;
     }
     // A wrong key or token has thrown already: what is left is no credential, or only the project's anon token.

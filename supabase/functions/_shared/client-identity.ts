@@ -8,7 +8,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { encodeBase64 } from "hono/utils/encode";
-import { type AuthEnv, jwtSecret } from "./auth.ts";
+import type { AuthEnv } from "./auth.ts";
+import { jwtSecret } from "./secrets.ts";
 import { enforceRateLimit, type RateLimit, takeRateLimit } from "./rate-limit.ts";
 
 let hmacKey: Promise<CryptoKey> | undefined;
@@ -33,10 +34,19 @@ export function clientAddress(c: Context): string {
   return env?.remoteAddr?.hostname ?? "";
 }
 
-/** The keyed hash of the caller's address and user agent (32 bytes). */
-export async function clientHash(c: Context): Promise<Uint8Array<ArrayBuffer>> {
-  const identity = `${clientAddress(c)}\n${c.req.header("user-agent") ?? ""}`;
+async function keyedHash(identity: string): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", await key(), new TextEncoder().encode(identity)));
+}
+
+/** The keyed hash of the caller's address and user agent (32 bytes). */
+export function clientHash(c: Context): Promise<Uint8Array<ArrayBuffer>> {
+  return keyedHash(`${clientAddress(c)}\n${c.req.header("user-agent") ?? ""}`);
+}
+
+/** The rate-limit bucket of a caller's failed key authentications: its address alone (a user agent costs nothing
+ * to change). */
+export async function authFailureBucket(c: Context): Promise<string> {
+  return `auth-failures:${encodeBase64((await keyedHash(clientAddress(c))).buffer)}`;
 }
 
 /** A public route: no credential; the caller is known by a keyed hash, and limited by it. */

@@ -94,21 +94,25 @@ async function callWithRole<T>(
   return rows[0].result as T;
 }
 
+/** What private.resolve_api_key decided: the key's claims (null for a failure) and the verdict of the limit taken. */
+export interface KeyResolution extends RateVerdict {
+  claims: Claims | null;
+  too_many_failures: boolean;
+}
+
 /**
- * Resolves an API key secret to its claims and counts the request against the key's rate limit, in one round trip;
- * null when the key is unknown or expired (and then nothing is counted). Runs as the pool's own role.
+ * Resolves an API key secret to its claims and counts the request against the key's rate limit, in one round trip.
+ * A secret that resolves to nothing (malformed, unknown, expired or deleted: one path for all) counts a failure of
+ * the client's bucket instead; a client over its failure limit is refused before any lookup. Runs as the pool's role.
  */
-export async function apiKeyClaims(
+export async function resolveApiKey(
   secret: string,
-  { limit, windowSeconds }: RateLimit,
-): Promise<{ claims: Claims; verdict: RateVerdict } | null> {
-  // take_rate_limit is strict: an unknown key (null claims) counts nothing.
-  const [row] = await database()`
-    select k.claims, r.allowed, r.remaining, r.reset_seconds, r.retry_after_seconds
-    from private.apikey_claims(${secret}) as k (claims)
-    left join lateral private.take_rate_limit('key:' || (k.claims ->> 'key_id'), ${limit}::integer,
-      ${windowSeconds}::integer) as r on true`;
-  if (!row?.claims) return null;
-  const { claims, ...verdict } = row;
-  return { claims: claims as Claims, verdict: verdict as RateVerdict };
+  keyLimit: RateLimit,
+  clientBucket: string,
+  failureLimit: RateLimit,
+): Promise<KeyResolution> {
+  const [row] = await database()<KeyResolution[]>`
+    select * from private.resolve_api_key(${secret}, ${keyLimit.limit}::integer, ${keyLimit.windowSeconds}::integer,
+      ${clientBucket}, ${failureLimit.limit}::integer, ${failureLimit.windowSeconds}::integer)`;
+  return row;
 }
