@@ -99,6 +99,8 @@ export function endpoint<Input extends z.ZodObject>(
     /** Who may call it; "key" (the default) needs an API key or a signed-in user's token. */
     access?: Access;
     input: Input;
+    /** The status of success, when not 200 (a 204 answers no body). */
+    successStatus?: 201 | 204;
     /** A batch field (an array) whose items' problems are answered as `errors: [{index, error}]`. */
     perItemField?: keyof z.infer<Input> & string;
     /** Returns the JSON body, or a whole Response (an SVG, a CSV). */
@@ -129,7 +131,7 @@ export function endpoint<Input extends z.ZodObject>(
       ...(inQuery ? { query: rest as z.ZodObject } : { body: { content: { "application/json": { schema: rest } } } }),
     },
     responses: {
-      200: { description: "Success" },
+      [spec.successStatus ?? 200]: { description: spec.successStatus === 204 ? "Success, no content" : "Success" },
       [shape.invalidStatus ?? 400]: { description: shape.described.invalid },
       ...(access === "key"
         ? {

@@ -70,6 +70,7 @@ endpoint(app, {
   method: "delete",
   path: "/packages/:publisher/:name",
   summary: "Deletes a package and its views (API key of mode write on its organization)",
+  successStatus: 204,
   input: packagePath,
   handler: async (path, c) => {
     await callAs(c.var.claims, "edge_api.delete_package", { p_identifier: identifierInPath(path) });
