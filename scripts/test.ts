@@ -110,6 +110,8 @@ await withThrowawayDatabases(testServerUrl, ["test"], async ([databaseUrl]) => {
     // Failed authentications per client address: high enough for the tests that send wrong keys from 127.0.0.1,
     // reached by auth-failures.test.ts from addresses of its own.
     Deno.env.set("TALLY_RATE_LIMIT_AUTH_FAILURES", "40/60s");
+    // Every JSON success body is checked against its route's declared schema (a mismatch is a 500 the tests see).
+    Deno.env.set("TALLY_CHECK_RESPONSES", "1");
     const server = await serveFunctions({ port: 0 });
     const deno = await runDenoTests({
       SUPABASE_URL: `http://127.0.0.1:${server.addr.port}`,

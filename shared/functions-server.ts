@@ -6,6 +6,7 @@
 import { type Context, Hono } from "hono";
 import { errorHandler, errorResponse } from "../supabase/functions/_shared/errors.ts";
 import { repoRoot } from "./database.ts";
+import { mountReferencePage } from "./reference-page.ts";
 
 export const DEFAULT_FUNCTIONS_PORT = 54321;
 const functionsDir = `${repoRoot}supabase/functions`;
@@ -33,6 +34,8 @@ export async function functionsApp(): Promise<Hono> {
   const root = new Hono({ strict: false });
   root.onError(errorHandler());
   root.notFound((c) => errorResponse(c, { status: 404, message: "Not found" }));
+  // Local only: the API reference page (hosted, it is a static site: see shared/reference-page.ts).
+  mountReferencePage(root);
   for (const name of await functionNames()) {
     const { default: app } = await import(`${functionsDir}/${name}/routes.ts`);
     const forward = (c: Context) => {

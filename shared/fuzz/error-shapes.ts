@@ -1,27 +1,22 @@
 /**
- * Each surface's documented error body, as zod schemas: the fuzz suite checks every 4xx against its function's.
+ * Each function's documented error body, as its app declares it (ErrorShape.schema, also in the OpenAPI document):
+ * the fuzz suite checks every 4xx against its function's.
  */
-import { z } from "zod";
+import type { z } from "zod";
+import { errorShapeOf, type FunctionApp } from "../../supabase/functions/_shared/function-app.ts";
+import { repoRoot } from "../database.ts";
 
-const appPlatform = z.strictObject({ error: z.string().min(1), status: z.literal("KO"), errors: z.array(z.unknown()) })
-  .partial({ errors: true });
-const djangoRest = z.union([
-  z.strictObject({ detail: z.string().min(1) }),
-  z.record(z.string(), z.array(z.string().min(1)).min(1)).refine((fields) => Object.keys(fields).length > 0),
-]);
-const fastify = z.strictObject({ statusCode: z.number().int(), error: z.string().min(1), message: z.string() });
-const storyblok = z.strictObject({ error: z.string().min(1) });
+const shapes = new Map<string, z.ZodType>();
 
-/** The error body schema of a function; the status must match Fastify's statusCode too. */
-export function errorShapeOf(fn: string, status: number): z.ZodType {
-  switch (fn) {
-    case "api":
-      return djangoRest;
-    case "v2":
-      return fastify.refine((body) => body.statusCode === status, "statusCode differs from the HTTP status");
-    case "v1":
-      return storyblok;
-    default:
-      return appPlatform;
+/** The error body schema of a function; Fastify's statusCode must also be the HTTP status. */
+export async function errorBodyOf(fn: string, status: number): Promise<z.ZodType> {
+  if (!shapes.has(fn)) {
+    const { default: app }: { default: FunctionApp } = await import(`${repoRoot}supabase/functions/${fn}/routes.ts`);
+    shapes.set(fn, errorShapeOf(app).schema.body);
   }
+  const body = shapes.get(fn)!;
+  return body.refine(
+    (value) => typeof value !== "object" || value === null || !("statusCode" in value) || value.statusCode === status,
+    "statusCode differs from the HTTP status",
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * The routes to fuzz, read from each function's own OpenAPI document (GET /<function>/openapi.json), and a valid
+ * The routes every function serves, read from its own OpenAPI document (GET /<function>/openapi.json), and a valid
  * request for each: values sampled from the declared schemas, with the fixtures' ids where a parameter names one.
  */
 import { functionNames } from "../functions-server.ts";
@@ -38,6 +38,7 @@ export interface Operation {
   parameters: Parameter[];
   body?: JsonSchema;
   access: "key" | "public";
+  summary: string;
   /** Statuses the document lists. */
   statuses: number[];
 }
@@ -53,6 +54,7 @@ export interface DraftRequest {
 }
 
 type OpenApiOperation = {
+  summary: string;
   parameters?: Parameter[];
   requestBody?: { content?: Record<string, { schema: JsonSchema }> };
   security?: unknown[];
@@ -74,6 +76,7 @@ export async function operations(functionsUrl: string): Promise<Operation[]> {
           parameters: operation.parameters ?? [],
           body: operation.requestBody?.content?.["application/json"]?.schema,
           access: operation.security?.length === 0 ? "public" : "key",
+          summary: operation.summary,
           statuses: Object.keys(operation.responses).map(Number),
         });
       }

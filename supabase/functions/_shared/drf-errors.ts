@@ -3,6 +3,7 @@
  * field (`{"start": ["..."]}`, `{"non_field_errors": ["..."]}`), everything else is `{"detail": "..."}` with the
  * framework's standard texts.
  */
+import { z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { ErrorShape, Problem } from "./errors.ts";
 
@@ -48,5 +49,12 @@ export const djangoRestErrors: ErrorShape = {
   described: {
     invalid: 'Invalid input: `{"<field>": ["message"], "non_field_errors": ["message"]}`',
     other: '`{"detail": "message"}`',
+  },
+  schema: {
+    name: "DjangoRestFrameworkError",
+    body: z.union([
+      z.strictObject({ detail: z.string().min(1) }),
+      z.record(z.string(), z.array(z.string().min(1)).min(1)).refine((fields) => Object.keys(fields).length > 0),
+    ]),
   },
 };

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HTTPException } from "hono/http-exception";
+import { z } from "@hono/zod-openapi";
 import { ZodError } from "zod";
 
 /** An error meant for the client: its message is safe to show and names what was wrong. */
@@ -49,12 +50,22 @@ export interface ErrorShape {
   invalidStatus?: ContentfulStatusCode;
   /** The shapes in a sentence each, for the OpenAPI document. */
   described: { invalid: string; other: string };
+  /** The body of every error, for the OpenAPI document and the fuzz suite's checks; `name` names it there. */
+  schema: { name: string; body: z.ZodType };
 }
 
 /** The app platform's documented error body `{error, status: "KO"}`, with `errors` for per-item problems. */
 export const appPlatformErrors: ErrorShape = {
   body: ({ message, errors }) => errors ? { error: message, status: "KO", errors } : { error: message, status: "KO" },
   described: { invalid: 'Invalid input: `{error, status: "KO"}`', other: '`{error, status: "KO"}`' },
+  schema: {
+    name: "AppPlatformError",
+    body: z.strictObject({
+      error: z.string().min(1),
+      status: z.literal("KO"),
+      errors: z.array(z.unknown()).optional(),
+    }),
+  },
 };
 
 /** A response in the surface's error shape. */

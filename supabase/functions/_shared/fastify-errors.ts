@@ -5,6 +5,7 @@
  * values`.
  */
 import { STATUS_CODES } from "node:http";
+import { z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { ErrorShape, Problem } from "./errors.ts";
 
@@ -34,5 +35,9 @@ export const fastifyErrors: ErrorShape = {
   described: {
     invalid: 'Invalid input: `{"statusCode": 400, "error": "Bad Request", "message": "..."}`',
     other: '`{"statusCode": n, "error": "<status text>", "message": "..."}`',
+  },
+  schema: {
+    name: "FastifyError",
+    body: z.strictObject({ statusCode: z.number().int(), error: z.string().min(1), message: z.string() }),
   },
 };

@@ -5,6 +5,7 @@ import { type AuthEnv, requireCredential } from "./auth.ts";
 import { publicClient } from "./client-identity.ts";
 import { ApiError, appPlatformErrors, errorHandler, errorResponse, type ErrorShape, formatZodError } from "./errors.ts";
 import { configuredRateLimit, type RateLimit } from "./rate-limit.ts";
+import { checkDeclaredResponse, type SuccessDeclaration, successResponse } from "./declared-responses.ts";
 import { declaredValues, nulCharacterPaths, refuseNulCharacters } from "./request-input.ts";
 
 export type FunctionApp = OpenAPIHono<AuthEnv>;
@@ -18,7 +19,9 @@ const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export type Access = "key" | "public";
 
 interface AppSettings {
+  name: string;
   shape: ErrorShape;
+  errorBody: z.ZodType;
   access: Record<Access, MiddlewareHandler<AuthEnv>>;
 }
 const settingsOf = new WeakMap<FunctionApp, AppSettings>();
@@ -56,7 +59,11 @@ export function createFunctionApp(
       onError: (c) => errorResponse(c, { status: 413, message: `Request body exceeds ${maxSize} bytes` }, shape),
     }),
   );
+  // The error body, once per document, referenced by every refusal of every route.
+  const errorBody = app.openAPIRegistry.register(shape.schema.name, shape.schema.body);
   settingsOf.set(app, {
+    errorBody,
+    name,
     shape,
     access: {
       key: requireCredential(configuredRateLimit(name, "key", options.rateLimits?.key)),
@@ -64,6 +71,13 @@ export function createFunctionApp(
     },
   });
   return app;
+}
+
+/** The error shape a function's app answers in. */
+export function errorShapeOf(app: FunctionApp): ErrorShape {
+  const settings = settingsOf.get(app);
+  if (!settings) throw new Error("not an app made by createFunctionApp()");
+  return settings.shape;
 }
 
 /** The JSON body (an object), and whether its text holds a NUL character: JSON can only write one as `\u0000`. */
@@ -99,13 +113,11 @@ export function endpoint<Input extends z.ZodObject>(
     /** Who may call it; "key" (the default) needs an API key or a signed-in user's token. */
     access?: Access;
     input: Input;
-    /** The status of success, when not 200 (a 204 answers no body). */
-    successStatus?: 201 | 204;
     /** A batch field (an array) whose items' problems are answered as `errors: [{index, error}]`. */
     perItemField?: keyof z.infer<Input> & string;
     /** Returns the JSON body, or a whole Response (an SVG, a CSV). */
     handler: (input: z.infer<Input>, c: RequestContext) => Promise<unknown>;
-  },
+  } & SuccessDeclaration,
 ) {
   const pathParams = [...spec.path.matchAll(/:(\w+)/g)].map((match) => match[1]);
   // The document lists path parameters apart; validation still runs the whole (possibly refined) schema.
@@ -119,6 +131,10 @@ export function endpoint<Input extends z.ZodObject>(
   const settings = settingsOf.get(app);
   if (!settings) throw new Error("endpoint() needs an app made by createFunctionApp()");
   const { shape } = settings;
+  const refusal = (description: string) => ({
+    description,
+    content: { "application/json": { schema: settings.errorBody } },
+  });
   const access = spec.access ?? "key";
   const inputPart = inQuery ? "querystring" : "body";
   app.openAPIRegistry.registerPath({
@@ -131,16 +147,16 @@ export function endpoint<Input extends z.ZodObject>(
       ...(inQuery ? { query: rest as z.ZodObject } : { body: { content: { "application/json": { schema: rest } } } }),
     },
     responses: {
-      [spec.successStatus ?? 200]: { description: spec.successStatus === 204 ? "Success, no content" : "Success" },
-      [shape.invalidStatus ?? 400]: { description: shape.described.invalid },
+      ...successResponse(spec),
+      [shape.invalidStatus ?? 400]: refusal(shape.described.invalid),
       ...(access === "key"
         ? {
-          401: { description: `Missing, unknown or expired key: ${shape.described.other}` },
-          403: { description: `Not allowed: ${shape.described.other}` },
+          401: refusal(`Missing, unknown or expired key: ${shape.described.other}`),
+          403: refusal(`Not allowed: ${shape.described.other}`),
         }
         : {}),
-      404: { description: `Not found or not visible: ${shape.described.other}` },
-      429: { description: `Rate limited (see Retry-After): ${shape.described.other}` },
+      404: refusal(`Not found or not visible: ${shape.described.other}`),
+      429: refusal(`Rate limited (see Retry-After): ${shape.described.other}`),
     },
   });
   app.on(spec.method.toUpperCase(), spec.path, settings.access[access], async (c) => {
@@ -157,7 +173,9 @@ export function endpoint<Input extends z.ZodObject>(
     }
     const input = parsed.data;
     const result = await spec.handler(input, c as RequestContext);
-    return result instanceof Response ? result : c.json(result);
+    const response = result instanceof Response ? result : c.json(result);
+    await checkDeclaredResponse(`${spec.method.toUpperCase()} /${settings.name}${spec.path}`, spec, response);
+    return response;
   });
 }
 
@@ -176,6 +194,14 @@ export const fields = {
     /^[^.\s\\/:*?"<>|\p{Cc}]{1,32}(\.[^.\s\\/:*?"<>|\p{Cc}]{1,32}){1,7}$/u,
     { message: 'must match pattern "Publisher.PackageName"' },
   ),
+  /**
+   * A workspace id: never year, month, week or day, which name the periods beside the workspaces' counts in the rows
+   * (and the columns) of /api/statistics/ (a workspace so named would overwrite one).
+   */
+  workspaceId: (text: z.ZodString) =>
+    text.refine((id) => !["year", "month", "week", "day"].includes(id), {
+      error: "year, month, week and day are reserved: they name periods in the statistics rows.",
+    }),
   /** A boolean: `true` / `false` in a JSON body, "true" / "false" in the query string. */
   flag: z.boolean(),
   /** A list: a JSON array in a body, comma-separated in the query string. */

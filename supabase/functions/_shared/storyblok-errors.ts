@@ -3,6 +3,7 @@
  * 422 whose message names the parameter (`start_date must be a date in YYYY-MM-DD format`) and a missing or wrong
  * credential `{"error": "Unauthorized"}`. storyblok-js-client rejects with `message` taken from `error`.
  */
+import { z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { ErrorShape, Problem } from "./errors.ts";
 
@@ -26,4 +27,5 @@ export const storyblokErrors: ErrorShape = {
     invalid: 'Invalid parameter: `{"error": "<parameter> ..."}`',
     other: '`{"error": "message"}` (401: `{"error": "Unauthorized"}`)',
   },
+  schema: { name: "StoryblokError", body: z.strictObject({ error: z.string().min(1) }) },
 };

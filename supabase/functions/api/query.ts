@@ -1,5 +1,6 @@
 /** The query of GET /api/statistics/ and the body of PUT /api/workspaces/:id, with Django REST framework's texts. */
 import { z } from "@hono/zod-openapi";
+import { fields } from "../_shared/function-app.ts";
 import { differenceInCalendarDays, parseISO } from "date-fns";
 import { REQUIRED } from "../_shared/drf-errors.ts";
 
@@ -58,7 +59,9 @@ export type StatisticsQuery = z.infer<typeof statisticsQuery>;
 const flag = z.boolean({ error: "Must be a valid boolean." });
 
 export const workspaceBody = z.strictObject({
-  workspace_id: z.string().min(1).max(128, { error: "Ensure this field has no more than 128 characters." }),
+  workspace_id: fields.workspaceId(
+    z.string().min(1).max(128, { error: "Ensure this field has no more than 128 characters." }),
+  ),
   org_id: z.guid({ error: "Must be a valid UUID." }).optional(),
   name: z.string({ error: () => "Not a valid string." }).max(200, {
     error: "Ensure this field has no more than 200 characters.",

@@ -6,6 +6,7 @@ import { createFunctionApp, endpoint, type RequestContext } from "../_shared/fun
 import { audienceCsv, type Figures, workspacesCsv } from "./csv.ts";
 import { type AudienceArrays, audienceFigures, type WorkspaceArrays, workspaceFiguresJson } from "./figures.ts";
 import { statisticsQuery, workspaceBody } from "./query.ts";
+import { statisticsOutput, workspaceOutput } from "./schemas.ts";
 
 const app = createFunctionApp("api", { errorShape: djangoRestErrors });
 
@@ -24,6 +25,8 @@ endpoint(app, {
   summary:
     "Environment activity: users, developers or workspaces figures per day, ISO week and month (JSON or format=csv: `series,year,month,week,day,count`, for workspaces `series,year,month,day,workspace_id,count`)",
   input: statisticsQuery,
+  output: statisticsOutput,
+  alsoAnswers: ["text/csv"],
   handler: async ({ stats_type, start, end, org_domain, org_id, format }, c) => {
     const arrays = await readAs<AudienceArrays | WorkspaceArrays>(c.var.claims, "edge_api.environment_statistics", {
       p_org_id: organizationOf(c.var.claims, org_id),
@@ -48,6 +51,7 @@ endpoint(app, {
   path: "/workspaces/:workspace_id",
   summary: "Creates or updates a workspace: its name and whether it is a development or a public workspace",
   input: workspaceBody,
+  output: workspaceOutput,
   handler: ({ workspace_id, org_id, name, is_development, is_public }, c) =>
     callAs(c.var.claims, "edge_api.put_workspace", {
       p_org_id: organizationOf(c.var.claims, org_id),

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { callAs } from "../_shared/db.ts";
 import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
+import { bundle, bundleListOutput, bundleStatusOutput } from "./schemas.ts";
 
 const app = createFunctionApp("bundle");
 
@@ -11,6 +12,7 @@ endpoint(app, {
   path: "/",
   summary: "The app's bundles, newest first, 50 per page (page=0, 1, ...); deleted ones included",
   input: z.strictObject({ app_id: fields.appId, page: fields.page }),
+  output: bundleListOutput,
   handler: ({ app_id, page }, c) => callAs(c.var.claims, "edge_api.bundle_get", { p_app_id: app_id, p_page: page }),
 });
 
@@ -28,6 +30,7 @@ endpoint(app, {
     // Objects such as {name, version}: postgres.js would type an array of scalars as a Postgres array.
     native_packages: z.array(z.record(z.string(), z.unknown())).max(1000).optional(),
   }),
+  output: bundle,
   handler: (input, c) =>
     callAs(c.var.claims, "edge_api.bundle_create", {
       p_app_id: input.app_id,
@@ -45,6 +48,7 @@ endpoint(app, {
   path: "/",
   summary: "Delete one bundle (version) or all bundles of the app (write and above); history is kept",
   input: z.strictObject({ app_id: fields.appId, version: version.optional() }),
+  output: bundleStatusOutput,
   handler: ({ app_id, version }, c) =>
     callAs(c.var.claims, "edge_api.bundle_delete", { p_app_id: app_id, p_version: version }),
 });

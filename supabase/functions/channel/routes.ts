@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { callAs } from "../_shared/db.ts";
 import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
+import { channelGetOutput, channelStatusOutput } from "./schemas.ts";
 
 const app = createFunctionApp("channel");
 
@@ -12,6 +13,7 @@ endpoint(app, {
   path: "/",
   summary: "The app's channels, 50 per page (page=0, 1, ...), or one with channel",
   input: z.strictObject({ app_id: fields.appId, channel: channelName.optional(), page: fields.page }),
+  output: channelGetOutput,
   handler: ({ app_id, channel, page }, c) =>
     callAs(c.var.claims, "edge_api.channel_get", { p_app_id: app_id, p_channel: channel, p_page: page }),
 });
@@ -33,6 +35,7 @@ endpoint(app, {
     allow_emulator: flag.optional(),
     allow_dev: flag.optional(),
   }),
+  output: channelStatusOutput,
   handler: (input, c) =>
     callAs(c.var.claims, "edge_api.channel_upsert", {
       p_app_id: input.app_id,
@@ -54,6 +57,7 @@ endpoint(app, {
   path: "/",
   summary: "Delete a channel (write and above)",
   input: z.strictObject({ app_id: fields.appId, channel: channelName }),
+  output: channelStatusOutput,
   handler: ({ app_id, channel }, c) =>
     callAs(c.var.claims, "edge_api.channel_delete", { p_app_id: app_id, p_channel: channel }),
 });

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { callAs } from "../_shared/db.ts";
 import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
+import { deviceGetOutput, deviceStatusOutput } from "./schemas.ts";
 
 const app = createFunctionApp("device");
 
@@ -11,6 +12,7 @@ endpoint(app, {
   path: "/",
   summary: "The app's devices, 50 per page (page=0, 1, ...), or one with device_id",
   input: z.strictObject({ app_id: fields.appId, device_id: deviceId.optional(), page: fields.page }),
+  output: deviceGetOutput,
   handler: ({ app_id, device_id, page }, c) =>
     callAs(c.var.claims, "edge_api.device_get", { p_app_id: app_id, p_device_id: device_id, p_page: page }),
 });
@@ -27,6 +29,7 @@ endpoint(app, {
   }).refine((input) => input.version_id !== undefined || input.channel !== undefined, {
     message: "version_id or channel is required",
   }),
+  output: deviceStatusOutput,
   handler: ({ app_id, device_id, version_id, channel }, c) =>
     callAs(c.var.claims, "edge_api.device_link", {
       p_app_id: app_id,
@@ -41,6 +44,7 @@ endpoint(app, {
   path: "/",
   summary: "Remove a device's bundle and channel overrides (write and above); devices are never deleted",
   input: z.strictObject({ app_id: fields.appId, device_id: deviceId }),
+  output: deviceStatusOutput,
   handler: ({ app_id, device_id }, c) =>
     callAs(c.var.claims, "edge_api.device_unlink", { p_app_id: app_id, p_device_id: device_id }),
 });

@@ -61,7 +61,7 @@ export const usageEvent = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("workspace.activity"),
     ...common,
-    workspace_id: id,
+    workspace_id: fields.workspaceId(id),
     user_id: id,
     kind: z.enum(["user", "developer"]),
     org_domain: z.string().max(253).regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: "must be a domain such as acme.com" })

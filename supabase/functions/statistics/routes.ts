@@ -3,6 +3,7 @@ import { readAs } from "../_shared/db.ts";
 import { createFunctionApp, endpoint, fields } from "../_shared/function-app.ts";
 import { type Metric, renderChart, type StatsRow } from "./chart.ts";
 import { orgStatsQuery, statsQuery } from "./query.ts";
+import { orgStatsOutput, statsRows } from "./schemas.ts";
 
 const app = createFunctionApp("statistics");
 
@@ -43,6 +44,8 @@ endpoint(app, {
   path: "/app/:app_id",
   summary: "Daily MAU, storage and bandwidth of one app (JSON, CSV or an SVG graph)",
   input: statsQuery.safeExtend({ app_id: fields.appId }),
+  output: statsRows,
+  alsoAnswers: ["text/csv", "image/svg+xml"],
   handler: async ({ app_id, from, to, ...output }, c) => {
     const tuples = await readAs<StatsTuple[]>(c.var.claims, "edge_api.statistics_app", {
       p_app_id: app_id,
@@ -58,6 +61,8 @@ endpoint(app, {
   path: "/org/:org_id",
   summary: "Daily figures summed over an organization's apps; breakdown=true adds them per app",
   input: orgStatsQuery.safeExtend({ org_id: fields.uuid }),
+  output: orgStatsOutput,
+  alsoAnswers: ["text/csv", "image/svg+xml"],
   handler: async ({ org_id, from, to, breakdown, ...output }, c) => {
     const result = await readAs<StatsTuple[] | OrgBreakdown<StatsTuple>>(c.var.claims, "edge_api.statistics_org", {
       p_org_id: org_id,
@@ -78,6 +83,8 @@ endpoint(app, {
   path: "/user",
   summary: "Daily figures summed over every app you can read",
   input: statsQuery,
+  output: statsRows,
+  alsoAnswers: ["text/csv", "image/svg+xml"],
   handler: async ({ from, to, ...output }, c) => {
     const tuples = await readAs<StatsTuple[]>(c.var.claims, "edge_api.statistics_user", { p_from: from, p_to: to });
     return respond(c, rowsOf(tuples), "all your apps", { ...output, from, to });

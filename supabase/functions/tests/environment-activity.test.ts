@@ -186,6 +186,15 @@ test("environment activity: errors in Django REST framework's shapes and texts",
     ["a wrong flag", invoke("api/workspaces/w1", { method: "PUT", credential: key, body: { is_public: "yes" } }), 400, {
       is_public: ["Must be a valid boolean."],
     }],
+    // A workspace's counts sit beside year, month and day in a row: a workspace so named would overwrite one.
+    [
+      "a period's name as workspace id",
+      invoke("api/workspaces/month", { method: "PUT", credential: key, body: {} }),
+      400,
+      {
+        workspace_id: ["year, month, week and day are reserved: they name periods in the statistics rows."],
+      },
+    ],
   ];
   for (const [what, pending, status, body] of cases) {
     const reply = await pending;

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { errorShapeOf } from "../../../shared/fuzz/error-shapes.ts";
+import { errorBodyOf } from "../../../shared/fuzz/error-shapes.ts";
 import { applyMutation, type Credential, credential, mutation } from "../../../shared/fuzz/mutations.ts";
 import { type DraftRequest, type Operation, operations, urlOf, validRequest } from "../../../shared/fuzz/operations.ts";
 import {
@@ -219,7 +219,7 @@ test(`fuzz: ${runs} mutated requests (seed ${seed}) get a documented 2xx or a 4x
       // HEAD answers carry no body; every other refusal is the surface's JSON error.
       if (draft.method !== "HEAD") {
         assert.match(reply.contentType, /^application\/json/, `${where}: ${reply.status} as ${reply.contentType}`);
-        const shape = errorShapeOf(operation.fn, reply.status).safeParse(JSON.parse(reply.text));
+        const shape = (await errorBodyOf(operation.fn, reply.status)).safeParse(JSON.parse(reply.text));
         assert.ok(
           shape.success,
           `${where}: ${reply.status} ${reply.text.slice(0, 300)} is not ${operation.fn}'s shape`,

@@ -220,6 +220,14 @@ test("space and workspace events need an org: the key's single org, or org_id", 
   assert.equal(ambiguous.status, 400);
   assert.equal(ambiguous.data.errors[0].error, "org_id is required: the key reaches more than one organization");
 
+  const reserved = await invoke("ingest", {
+    method: "POST",
+    credential: unlimited,
+    body: { org_id: orgId, events: [event, { ...event, workspace_id: "day" }] },
+  });
+  assert.equal(reserved.status, 400, "a period's name is no workspace id");
+  assert.deepEqual(reserved.data.errors.map((e: { index: number }) => e.index), [1]);
+
   const scoped = await invoke("ingest", {
     method: "POST",
     credential: unlimited,

@@ -186,6 +186,7 @@ test("a key over its limit gets a 429 in the surface's shape, and the handler ne
     path: "/",
     summary: "counts its calls",
     input: z.object({}),
+    output: z.object({ handled: z.number() }),
     handler: () => {
       handled++;
       if (handled > 3) throw new ApiError(500, "ran over the limit");

@@ -4,6 +4,7 @@ import { ApiError } from "../_shared/errors.ts";
 import { createFunctionApp, endpoint, type RequestContext } from "../_shared/function-app.ts";
 import { storyblokErrors } from "../_shared/storyblok-errors.ts";
 import { alertsQuery, requestedRange, trafficQuery } from "./input.ts";
+import { allTrafficOutput, trafficAlertsOutput } from "./schemas.ts";
 import { type CompactTraffic, trafficBody } from "./traffic-response.ts";
 
 // The original allows 3 to 6 requests per second per token.
@@ -25,6 +26,7 @@ endpoint(app, {
   summary:
     "API traffic of the organization's spaces: limits, this year's bytes, the series per day, month or year, the top 5 spaces and the others, and the raw series per space (paged: page, per_page; headers Total, Per-Page)",
   input: trafficQuery,
+  output: allTrafficOutput,
   handler: async ({ org_id, group_by, page, per_page, ...dates }, c) => {
     const { start, end } = requestedRange(dates);
     const traffic = await readAs<CompactTraffic>(c.var.claims, "edge_api.traffic_statistics", {
@@ -47,6 +49,7 @@ endpoint(app, {
   summary:
     "The months whose bytes crossed 80% and 100% of the organization's monthly traffic limit: `[{month, threshold, crossed_at, bytes, limit}]`",
   input: alertsQuery,
+  output: trafficAlertsOutput,
   handler: ({ org_id }, c) =>
     readAs(c.var.claims, "edge_api.list_traffic_alerts", { p_org_id: organizationOf(c, org_id) }),
 });

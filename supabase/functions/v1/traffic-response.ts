@@ -3,6 +3,7 @@
  * [period, requests, bytes or null] tuples, which cost far less to build there than one JSON object per entry.
  */
 import type { GROUPS } from "./input.ts";
+import type { AllTraffic } from "./schemas.ts";
 
 type Entry = [period: string, requests: number, bytes: number | null];
 type PageEntry = [...Entry, spaceId: number];
@@ -11,8 +12,9 @@ export interface CompactTraffic {
   monthly_traffic_limit: number | null;
   traffic_used_this_year: number;
   requests_used_last_days: number;
-  total_requests: number | null;
-  total_bytes: number | null;
+  /** Sums over the range's groups, which are never none: numbers, 0 when nothing was counted or measured. */
+  total_requests: number;
+  total_bytes: number;
   organization: Entry[];
   top_spaces: [spaceId: number, entries: Entry[]][];
   other_spaces: Entry[] | null;
@@ -23,7 +25,7 @@ export interface CompactTraffic {
 /** A period is labelled by its first day cut to the grain: 2025-03-01 is "2025-03" by month, "2025" by year. */
 const LABEL_LENGTH: Record<(typeof GROUPS)[number], number> = { day: 10, month: 7, year: 4 };
 
-export function trafficBody(traffic: CompactTraffic, groupBy: (typeof GROUPS)[number]) {
+export function trafficBody(traffic: CompactTraffic, groupBy: (typeof GROUPS)[number]): AllTraffic {
   const labelLength = LABEL_LENGTH[groupBy];
   const entry = ([period, requests, bytes]: Entry | PageEntry) => ({
     date: period.slice(0, labelLength),

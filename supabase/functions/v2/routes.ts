@@ -4,6 +4,7 @@ import { ApiError } from "../_shared/errors.ts";
 import { fastifyErrors } from "../_shared/fastify-errors.ts";
 import { createFunctionApp, endpoint } from "../_shared/function-app.ts";
 import { identifierInPath, packageBody, packageNotFound, packagePath, statsQuery } from "./input.ts";
+import { packageOutput, statsOutput } from "./schemas.ts";
 
 const app = createFunctionApp("v2", { errorShape: fastifyErrors });
 
@@ -16,6 +17,7 @@ endpoint(app, {
   summary:
     'Views of the package route per day, ISO week or month: `{"Stats": {"Id", "Data": [{"Period", "Value"}]}}`, oldest first, bins without views left out, at most 1000 bins',
   input: statsQuery,
+  output: statsOutput,
   handler: async ({ packageId, resolution, after = EPOCH, before = new Date() }) => {
     const stats = await readAnonymously<{ Id: string; Data: [day: string, views: number][] }>(
       "edge_api.package_stats",
@@ -41,6 +43,7 @@ endpoint(app, {
   access: "public",
   summary: "One package; counts one view per client (address and user agent), package and UTC day",
   input: packagePath,
+  output: packageOutput,
   handler: async (path, c) => {
     const document = await callAnonymously("edge_api.count_package_view", {
       p_identifier: identifierInPath(path),
@@ -57,6 +60,7 @@ endpoint(app, {
   summary:
     "Creates or updates a package of the organization (API key of mode write); returns it, without counting a view",
   input: packageBody,
+  output: packageOutput,
   handler: ({ org_id, ...fields }, c) => {
     const organization = requestOrganization(c.var.claims, org_id);
     if (!organization) {
