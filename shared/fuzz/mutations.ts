@@ -88,6 +88,7 @@ export type Mutation =
   | { kind: "none" }
   | { kind: "drop field"; pick: number }
   | { kind: "set field"; pick: number; value: unknown }
+  | { kind: "bound"; pick: number; edge: number }
   | { kind: "extra field"; name: string; value: unknown }
   | { kind: "duplicate query parameter"; pick: number; value: unknown }
   | { kind: "method"; method: string }
@@ -99,6 +100,7 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: "none" } as const) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("drop field" as const), pick: fc.nat() }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant("set field" as const), pick: fc.nat(), value: oddValue }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("bound" as const), pick: fc.nat(), edge: fc.nat() }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -201,6 +203,19 @@ export function applyMutation(draft: DraftRequest, change: Mutation): DraftReque
       if (body) Object.defineProperty(body, change.name, { value: change.value, enumerable: true, writable: true });
       else next.query.push([change.name, asText(change.value)]);
       break;
+    case "bound": {
+      // A field at or just beyond a bound its schema declares, present in the request or not.
+      const keys = Object.keys(next.bounds);
+      if (!keys.length) break;
+      const key = keys[change.pick % keys.length];
+      const edges = next.bounds[key];
+      const value = edges[change.edge % edges.length];
+      const [part, field] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
+      if (part === "query") next.query = [...next.query.filter(([k]) => k !== field), [field, asText(value)]];
+      if (part === "path") next.pathValues[field] = asText(value);
+      if (part === "body" && body) body[field] = value;
+      break;
+    }
     case "duplicate query parameter":
       if (where === "query") next.query.push([name!, asText(change.value)]);
       break;

@@ -16,6 +16,7 @@ export type JsonSchema = {
   minLength?: number;
   maxLength?: number;
   minItems?: number;
+  maxItems?: number;
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -51,6 +52,8 @@ export interface DraftRequest {
   query: [string, string][];
   headers: Record<string, string>;
   body?: { json: unknown } | { raw: string };
+  /** Per field (`query:name`, `path:name`, `body:name`), the values at and just beyond its schema's bounds. */
+  bounds: Record<string, unknown[]>;
 }
 
 type OpenApiOperation = {
@@ -115,11 +118,33 @@ export function sample(schema: JsonSchema, name: string, fixtures: Record<string
   }
 }
 
+/** The values at and just beyond a schema's bounds: numbers, string lengths, array lengths. */
+export function edgesOf(schema: JsonSchema, name: string, fixtures: Record<string, unknown>): unknown[] {
+  const option = schema.anyOf?.[0] ?? schema.oneOf?.[0];
+  if (option) return edgesOf(option, name, fixtures);
+  const edges: unknown[] = [];
+  for (const bound of [schema.minimum, schema.maximum]) {
+    if (bound !== undefined) edges.push(bound, bound === schema.minimum ? bound - 1 : bound + 1);
+  }
+  if (schema.maxLength !== undefined) edges.push("x".repeat(schema.maxLength), "x".repeat(schema.maxLength + 1));
+  if (schema.minLength) edges.push("x".repeat(schema.minLength - 1));
+  if (schema.maxItems !== undefined) {
+    const item = sample(schema.items ?? {}, name, fixtures);
+    edges.push(Array(schema.maxItems).fill(item), Array(schema.maxItems + 1).fill(item));
+  }
+  return edges;
+}
+
 /** The valid request of an operation, as far as its schemas tell. */
 export function validRequest(operation: Operation, fixtures: Record<string, unknown>): DraftRequest {
   const pathValues: Record<string, string> = {};
   const query: [string, string][] = [];
+  const bounds: Record<string, unknown[]> = {};
+  for (const [name, schema] of Object.entries(operation.body?.properties ?? {})) {
+    bounds[`body:${name}`] = edgesOf(schema, name, fixtures);
+  }
   for (const parameter of operation.parameters) {
+    bounds[`${parameter.in}:${parameter.name}`] = edgesOf(parameter.schema, parameter.name, fixtures);
     if (!parameter.required && !(parameter.name in fixtures)) continue;
     const value = String(sample(parameter.schema, parameter.name, fixtures));
     if (parameter.in === "path") pathValues[parameter.name] = value;
@@ -132,6 +157,7 @@ export function validRequest(operation: Operation, fixtures: Record<string, unkn
     query,
     headers: {},
     body: operation.body ? { json: sample(operation.body, "", fixtures) } : undefined,
+    bounds: Object.fromEntries(Object.entries(bounds).filter(([, edges]) => edges.length)),
   };
 }
 
