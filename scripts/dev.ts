@@ -57,6 +57,7 @@ activity events, ${packageViewsAccepted} new days of demo package views, ${traff
 (${((performance.now() - started) / 1000).toFixed(1)} s)
 
 Tally is serving ${(await functionNames()).join(", ")} at ${base}/<function>
+API reference: http://127.0.0.1:${port}/docs/
 
 Local demo API key (public, local only): ${DEMO_API_KEY}
 Try:
