@@ -18,6 +18,27 @@ comment on column private.rate_limit_buckets.theoretical_arrival is
 alter table private.rate_limit_buckets enable row level security;
 revoke all on private.rate_limit_buckets from public, anon, authenticated;
 
+-- Runs as the functions' own database role, as take_rate_limit.
+create function private.rate_limit_refusal(p_bucket text, p_limit integer, p_window_seconds integer)
+returns table (reset_seconds integer, retry_after_seconds integer)
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  emission interval := pg_catalog.make_interval(secs => p_window_seconds::double precision / p_limit);
+  tolerance interval := pg_catalog.make_interval(secs => p_window_seconds);
+begin
+  return query
+  select pg_catalog.ceil(extract(epoch from (b.theoretical_arrival - pg_catalog.now())))::integer,
+    greatest(1, pg_catalog.ceil(extract(epoch from (b.theoretical_arrival + emission - tolerance - pg_catalog.now())))::integer)
+  from private.rate_limit_buckets as b
+  where b.bucket = p_bucket
+    and greatest(b.theoretical_arrival, pg_catalog.now()) + emission > pg_catalog.now() + tolerance;
+end
+$$;
+comment on function private.rate_limit_refusal(text, integer, integer) is
+  'One row when a request of the bucket would be refused now (GCRA, as take_rate_limit decides), without counting it: the seconds until the bucket is full again and to wait.';
+
 -- Runs as the functions' own database role before any request is served (no caller to check).
 create function private.take_rate_limit(p_bucket text, p_limit integer, p_window_seconds integer)
 returns table (allowed boolean, remaining integer, reset_seconds integer, retry_after_seconds integer)
@@ -55,17 +76,17 @@ begin
     return;
   end if;
   -- Refused: the conflicting row is locked by the upsert above and unchanged.
-  select b.theoretical_arrival into arrival from private.rate_limit_buckets as b where b.bucket = p_bucket;
-  return query select false, 0,
-    pg_catalog.ceil(extract(epoch from (arrival - pg_catalog.now())))::integer,
-    greatest(1, pg_catalog.ceil(extract(epoch from (arrival + emission - tolerance - pg_catalog.now())))::integer);
+  return query select false, 0, r.reset_seconds, r.retry_after_seconds
+    from private.rate_limit_refusal(p_bucket, p_limit, p_window_seconds) as r;
 end
 $$;
 comment on function private.take_rate_limit(text, integer, integer) is
   'Admits one request of a bucket limited to p_limit per p_window_seconds (GCRA) or refuses it without counting it; returns the requests left, the seconds until the bucket is full again and, when refused, the seconds to wait.';
 
-revoke all on function private.take_rate_limit(text, integer, integer) from public, anon, authenticated;
-grant execute on function private.take_rate_limit(text, integer, integer) to service_role;
+revoke all on function private.take_rate_limit(text, integer, integer), private.rate_limit_refusal(text, integer, integer)
+  from public, anon, authenticated;
+grant execute on function private.take_rate_limit(text, integer, integer), private.rate_limit_refusal(text, integer, integer)
+  to service_role;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Failed key authentication, limited per client
@@ -83,19 +104,12 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  emission interval := pg_catalog.make_interval(secs => p_failure_window_seconds::double precision / p_failure_limit);
-  tolerance interval := pg_catalog.make_interval(secs => p_failure_window_seconds);
-  failures_full_at timestamptz;
   found_claims jsonb;
 begin
   -- A client over its failure limit is refused whatever it sends, so that guessing on past the limit tells nothing.
-  select b.theoretical_arrival into failures_full_at from private.rate_limit_buckets as b where b.bucket = p_client_bucket;
-  if failures_full_at is not null
-    and greatest(failures_full_at, pg_catalog.now()) + emission > pg_catalog.now() + tolerance then
-    return query select null::jsonb, false, 0,
-      pg_catalog.ceil(extract(epoch from (failures_full_at - pg_catalog.now())))::integer,
-      greatest(1, pg_catalog.ceil(extract(epoch from (failures_full_at + emission - tolerance - pg_catalog.now())))::integer),
-      true;
+  return query select null::jsonb, false, 0, r.reset_seconds, r.retry_after_seconds, true
+    from private.rate_limit_refusal(p_client_bucket, p_failure_limit, p_failure_window_seconds) as r;
+  if found then
     return;
   end if;
 
