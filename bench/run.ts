@@ -8,10 +8,10 @@
  *    /api/statistics/ of each stats_type (with and without org_domain) over 5 million workspace.activity events,
  *    of the package routes (bench/packages.ts: 10,000 packages, 3 years of daily views) and of the traffic route
  *    (bench/traffic.ts: 1,000 spaces, 2 years of daily traffic), each against a trivial authenticated endpoint
- *    called between its requests (bench/latency.ts); HTTP ingest throughput (batches of 1000 device.activity and
- *    workspace.activity events, one and four in flight) against a plain multi-row INSERT of the same events into an
- *    indexed table from the same client, at the same concurrency, in alternating rounds of 20 batches: the ratio
- *    reported is the median of the rounds' ratios.
+ *    called between its requests (bench/latency.ts), and of a 401 for each kind of wrong key (bench/auth.ts); HTTP
+ *    ingest throughput (bench/ingest.ts: batches of 1000 device.activity and workspace.activity events, one and four
+ *    in flight) against a plain multi-row INSERT of the same events into an indexed table from the same client, at
+ *    the same concurrency, in alternating rounds of 20 batches: the ratio reported is the median of the rounds'.
  * Device ingest is measured for new devices and for returning ones (bench/devices.ts: 90% known at random, a first
  * pass and the same batches again), and the activity history's bytes per device-day are printed.
  * Prints a table and writes bench/results/latest.json. BENCH_KEEP=1 keeps the database; BENCH_REUSE=1 then measures
@@ -21,8 +21,10 @@ import postgres from "postgres";
 import { prepareDatabase, repoRoot, withDatabase } from "../shared/database.ts";
 import { measurePackages, preparePackages } from "./packages.ts";
 import { type Latency, latencyAgainst, ratio, ratios } from "./latency.ts";
-import { activityHistorySize, type Batch, newDeviceBatches, returningDeviceBatches } from "./devices.ts";
+import { activityHistorySize, newDeviceBatches, returningDeviceBatches } from "./devices.ts";
 import { measureTraffic, prepareTraffic } from "./traffic.ts";
+import { activityBatches, ENVIRONMENT_ORG, ingestBench } from "./ingest.ts";
+import { measureWrongKeys, prepareWrongKeys } from "./auth.ts";
 
 const BENCH_KEY = "tally_bench-key-local-only-0000000000000000";
 const PORT = Number(Deno.env.get("BENCH_PORT") ?? 54399);
@@ -79,6 +81,7 @@ async function startServer(): Promise<Deno.ChildProcess> {
       PORT: String(PORT),
       TALLY_RATE_LIMIT_KEY: "1000000/1s",
       TALLY_RATE_LIMIT_PUBLIC: "1000000/1s",
+      TALLY_RATE_LIMIT_AUTH_FAILURES: "1000000/1s",
     },
     stdout: "null",
     stderr: "inherit",
@@ -101,116 +104,20 @@ const latency = latencyAgainst(base, BENCH_KEY, "app?app_id=com.bench.big", REQU
 
 // New devices of each measurement (a kept database may be measured again).
 const runId = Date.now().toString(36);
-const ENVIRONMENT_ORG = "00000000-0000-4000-8000-0000000000a3";
-
-/** Returning users of org C active today, each in one of their five workspaces (as bench/generate.sql has them). */
-function activityBatches(tag: string, count: number): Batch[] {
-  const now = Date.now();
-  const offset = [...tag].reduce((sum, char) => sum + char.charCodeAt(0), 0);
-  return Array.from({ length: count }, (_, batch) => ({
-    org_id: ENVIRONMENT_ORG,
-    events: Array.from({ length: 1000 }, (_, i) => {
-      const user = 1 + (((batch * 1000 + i) * 7919 + offset * 104729) % 50_000);
-      const workspace = 1 + ((user * 7 + (i % 5) * 41) % 200);
-      return {
-        type: "workspace.activity",
-        workspace_id: `ws-${String(workspace).padStart(3, "0")}`,
-        user_id: `user-${user}`,
-        kind: user % 10 === 0 && i % 2 === 0 ? "developer" : "user",
-        org_domain: user % 2 === 0 ? "acme.com" : "beta.io",
-        timestamp: new Date(now - ((batch * 1000 + i) % 600_000)).toISOString(),
-      };
-    }),
-  }));
-}
-
-/** Events per second of sending every batch, `inFlight` at a time. */
-async function eventsPerSecond(batches: Batch[], inFlight: number, send: (batch: Batch) => Promise<void>) {
-  const queue = [...batches];
-  const start = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    for (let batch = queue.shift(); batch; batch = queue.shift()) await send(batch);
-  }));
-  return (batches.length * 1000) / ((performance.now() - start) / 1000);
-}
-
-function ingestRate(batches: Batch[], inFlight: number) {
-  return eventsPerSecond(batches, inFlight, async (batch) => {
-    const reply = await fetch(`${base}/ingest`, {
-      method: "POST",
-      headers: { authorization: BENCH_KEY, "content-type": "application/json" },
-      body: JSON.stringify(batch),
-    });
-    await reply.arrayBuffer();
-    if (!reply.ok) throw new Error(`ingest: ${reply.status}`);
-  });
-}
-
-async function plainInsertRate(batches: Batch[], inFlight: number) {
-  const sql = postgres(databaseUrl, { max: inFlight, onnotice: () => {} });
-  // Its own schema, which PostgREST does not serve: a table in public without row-level security is what Supabase's
-  // advisor reports as an error (kept databases of earlier runs had it there).
-  await sql`drop table if exists public.bench_plain_events`;
-  await sql`create schema if not exists bench`;
-  await sql`create table if not exists bench.plain_events (app_id text, device_id text, occurred_at timestamptz)`;
-  await sql`create index if not exists plain_events_idx on bench.plain_events (app_id, occurred_at)`;
-  const rate = await eventsPerSecond(batches, inFlight, async ({ events }) => {
-    // The subject and the actor of each event, indexed as the rollups' keys would be.
-    const rows = events.map((e) => ({
-      app_id: String(e.app_id ?? e.workspace_id),
-      device_id: String(e.device_id ?? e.user_id),
-      occurred_at: String(e.timestamp),
-    }));
-    await sql`insert into bench.plain_events ${sql(rows)}`;
-  });
-  await sql.end();
-  return rate;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/** HTTP ingest against the plain INSERT of the same events, one and four batches in flight. */
-async function measureIngest(
-  events: string,
-  makeBatches: (tag: string, count: number) => Batch[] | Promise<Batch[]>,
-) {
-  const modes = [];
-  for (const inFlight of [1, 4]) {
-    // Both paths run a few batches first, so each pooled connection has planned its statements.
-    const warmUp = await makeBatches(`w${inFlight}`, INGEST_WARM_UP_BATCHES);
-    await plainInsertRate(warmUp, inFlight);
-    await ingestRate(warmUp, inFlight);
-    // Rounds alternate which path goes first, and each round's ratio compares two measurements taken seconds
-    // apart: the machine's speed drifts between runs and even within one.
-    const rounds = [];
-    for (let round = 0; round < INGEST_ROUNDS; round++) {
-      const batches = await makeBatches(`f${inFlight}r${round}`, INGEST_BATCHES);
-      let plain = 0, http = 0;
-      if (round % 2 === 0) {
-        plain = await plainInsertRate(batches, inFlight);
-        http = await ingestRate(batches, inFlight);
-      } else {
-        http = await ingestRate(batches, inFlight);
-        plain = await plainInsertRate(batches, inFlight);
-      }
-      rounds.push({ plain, http, ratio: http / plain });
-    }
-    modes.push({
-      events,
-      batches_in_flight: inFlight,
-      http: Math.round(median(rounds.map((r) => r.http))),
-      plain: Math.round(median(rounds.map((r) => r.plain))),
-      ratio: Number(median(rounds.map((r) => r.ratio)).toFixed(2)),
-      round_ratios: rounds.map((r) => Number(r.ratio.toFixed(2))),
-    });
-  }
-  return modes;
-}
+const { ingestRate, measureIngest } = ingestBench({
+  base,
+  databaseUrl,
+  key: BENCH_KEY,
+  batches: INGEST_BATCHES,
+  rounds: INGEST_ROUNDS,
+  warmUpBatches: INGEST_WARM_UP_BATCHES,
+});
 
 if (Deno.env.get("BENCH_REUSE")) await prepareDatabase(databaseUrl, { seed: false });
 else await createWorkload();
 await preparePackages(databaseUrl);
 await prepareTraffic(databaseUrl);
+await prepareWrongKeys(databaseUrl);
 const server = await startServer();
 try {
   const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
@@ -229,6 +136,7 @@ try {
   }
   const packages = await measurePackages(latency);
   const traffic = await measureTraffic(latency);
+  const wrongKeys = await measureWrongKeys(latency);
   const ingestModes = [
     ...await measureIngest("device.activity, new devices", (tag, count) => newDeviceBatches(runId, tag, count)),
     ...await measureIngest(
@@ -269,6 +177,7 @@ try {
       ),
       ...packages,
       ...traffic,
+      ...wrongKeys,
     },
     latency_ratio_to_trivial: {
       statistics_app_90d: ratios(app),
@@ -278,6 +187,7 @@ try {
       ),
       ...Object.fromEntries(Object.entries(packages).map(([name, measured]) => [name, ratios(measured)])),
       ...Object.fromEntries(Object.entries(traffic).map(([name, measured]) => [name, ratios(measured)])),
+      ...Object.fromEntries(Object.entries(wrongKeys).map(([name, measured]) => [name, ratios(measured)])),
     },
     counted_package_route_ratio_to_trivial_public_route: ratio(
       ratios(packages["v2_packages counted (new client each call)"]).p50,
@@ -323,6 +233,7 @@ try {
     ...Object.entries(activity).map(([name, measured]) => latencyRow(`/api/statistics/ 366 days, ${name}`, measured)),
     ...Object.entries(packages).map(([name, measured]) => latencyRow(name, measured)),
     ...Object.entries(traffic).map(([name, measured]) => latencyRow(name, measured)),
+    ...Object.entries(wrongKeys).map(([name, measured]) => latencyRow(name, measured)),
     "",
     `counted package route p50 / trivial public route p50: ${results.counted_package_route_ratio_to_trivial_public_route}`,
     `device activity history: ${history.bytes_per_device_day} bytes per device-day (${history.bytes} bytes, ` +
