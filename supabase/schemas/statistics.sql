@@ -19,47 +19,45 @@ set search_path = ''
 set jit = off
 as $$
 #variable_conflict use_column
+declare
+  month_start date := pg_catalog.date_trunc('month', p_from::timestamp)::date;
+  mau_before bigint;
+  storage_before bigint;
 begin
-  -- plpgsql, not SQL: Postgres plans a SQL function's query on every call, a plpgsql one once per session.
+  -- plpgsql, not SQL: Postgres plans a SQL function's query on every call, a plpgsql one once per session. The sums
+  -- before the range go to variables first: one statement of CTEs took half as long again.
+  select coalesce(sum(c.mau_delta), 0), coalesce(sum(c.storage_delta), 0) into mau_before, storage_before
+  from (
+    -- Whole months before the range's first month, then that month's days before the range.
+    select m.mau_delta, m.storage_delta from public.app_monthly_changes as m
+    where m.app_id = any (p_app_ids) and m.month < month_start
+    union all
+    select o.mau_delta, o.storage_delta from public.org_monthly_changes as o
+    where o.org_id = p_org_id and o.month < month_start
+    union all
+    select u.mau_delta, u.storage_delta from public.app_daily_usage as u
+    where u.app_id = any (p_app_ids) and u.day >= month_start and u.day < p_from
+    union all
+    select o.mau_delta, o.storage_delta from public.org_daily_usage as o
+    where o.org_id = p_org_id and o.day >= month_start and o.day < p_from
+  ) as c;
   return query
-    with month_start as (
-      select pg_catalog.date_trunc('month', p_from::timestamp)::date as day
-    ),
-    -- The days from the start of p_from's month: those before p_from complete the running sums.
-    days as (
-      select u.day, u.mau_delta, u.bandwidth, u.storage_delta
-      from public.app_daily_usage as u
-      where u.app_id = any (p_app_ids) and u.day between (select day from month_start) and p_to
-      union all
-      select o.day, o.mau_delta, o.bandwidth, o.storage_delta
-      from public.org_daily_usage as o
-      where o.org_id = p_org_id and o.day between (select day from month_start) and p_to
-    ),
-    months as (
-      select m.mau_delta, m.storage_delta
-      from public.app_monthly_changes as m
-      where m.app_id = any (p_app_ids) and m.month < (select day from month_start)
-      union all
-      select o.mau_delta, o.storage_delta
-      from public.org_monthly_changes as o
-      where o.org_id = p_org_id and o.month < (select day from month_start)
-    ),
-    before_range as (
-      select coalesce((select sum(mau_delta) from months), 0) + coalesce(sum(mau_delta), 0) as mau,
-        coalesce((select sum(storage_delta) from months), 0) + coalesce(sum(storage_delta), 0) as storage
-      from days where day < p_from
-    ),
-    in_range as (
-      select day, sum(mau_delta) as mau_delta, sum(bandwidth) as bandwidth, sum(storage_delta) as storage_delta
-      from days where day >= p_from
-      group by day
-    )
     select d::date,
-      ((select mau from before_range) + sum(coalesce(r.mau_delta, 0)) over (order by d))::bigint,
-      ((select storage from before_range) + sum(coalesce(r.storage_delta, 0)) over (order by d))::bigint,
+      (mau_before + sum(coalesce(r.mau_delta, 0)) over (order by d))::bigint,
+      (storage_before + sum(coalesce(r.storage_delta, 0)) over (order by d))::bigint,
       coalesce(r.bandwidth, 0)::bigint
     from pg_catalog.generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
-    left join in_range as r on r.day = d::date
+    left join (
+      select x.day, sum(x.mau_delta) as mau_delta, sum(x.bandwidth) as bandwidth, sum(x.storage_delta) as storage_delta
+      from (
+        select u.day, u.mau_delta, u.bandwidth, u.storage_delta from public.app_daily_usage as u
+        where u.app_id = any (p_app_ids) and u.day between p_from and p_to
+        union all
+        select o.day, o.mau_delta, o.bandwidth, o.storage_delta from public.org_daily_usage as o
+        where o.org_id = p_org_id and o.day between p_from and p_to
+      ) as x
+      group by x.day
+    ) as r on r.day = d::date
     order by d;
 end
 $$;
