@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from "hono";
 import { errorHandler, errorResponse } from "../supabase/functions/_shared/errors.ts";
+import type { FunctionApp } from "../supabase/functions/_shared/function-app.ts";
 import { repoRoot } from "./database.ts";
 import { mountReferencePage } from "./reference-page.ts";
 
@@ -26,6 +27,12 @@ export async function functionNames(): Promise<string[]> {
   return names.sort();
 }
 
+/** A function's Hono app (its routes.ts), as the runtime would serve it. */
+export async function functionApp(name: string): Promise<FunctionApp> {
+  const { default: app } = await import(`${functionsDir}/${name}/routes.ts`);
+  return app;
+}
+
 /**
  * Each function gets the requests under /functions/v1/<name> with that prefix cut to /<name>, as hosted Supabase
  * hands them over, so that its own not-found answer and error shape apply; the rest is a 404.
@@ -37,7 +44,7 @@ export async function functionsApp(): Promise<Hono> {
   // Local only: the API reference page (hosted, it is a static site: see shared/reference-page.ts).
   mountReferencePage(root);
   for (const name of await functionNames()) {
-    const { default: app } = await import(`${functionsDir}/${name}/routes.ts`);
+    const app = await functionApp(name);
     const forward = (c: Context) => {
       const url = new URL(c.req.url);
       url.pathname = url.pathname.slice("/functions/v1".length);

@@ -3,9 +3,7 @@
  * routes' zod schemas), merged, with each surface's security scheme, tag and error body. `npm run docs` writes it to
  * docs/openapi.json; `npm run dev` serves it, with the API reference page, at /docs.
  */
-import type { FunctionApp } from "../supabase/functions/_shared/function-app.ts";
-import { functionNames } from "./functions-server.ts";
-import { repoRoot } from "./database.ts";
+import { functionApp, functionNames } from "./functions-server.ts";
 
 type Json = Record<string, unknown>;
 type Operation = Json & { security?: Json[]; responses: Record<string, Json> };
@@ -74,7 +72,7 @@ export async function mergedDocument(baseUrl = "http://127.0.0.1:54321/functions
   const schemas: Json = {};
   const securitySchemes: Json = {};
   for (const fn of await functionNames()) {
-    const { default: app }: { default: FunctionApp } = await import(`${repoRoot}supabase/functions/${fn}/routes.ts`);
+    const app = await functionApp(fn);
     const document = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: fn, version: "1.0.0" } });
     const surface = surfaceOf(fn);
     securitySchemes[surface.scheme] = surface.securityScheme;

@@ -3,16 +3,15 @@
  * the fuzz suite checks every 4xx against its function's.
  */
 import type { z } from "zod";
-import { errorShapeOf, type FunctionApp } from "../../supabase/functions/_shared/function-app.ts";
-import { repoRoot } from "../database.ts";
+import { errorShapeOf } from "../../supabase/functions/_shared/function-app.ts";
+import { functionApp } from "../functions-server.ts";
 
 const shapes = new Map<string, z.ZodType>();
 
 /** The error body schema of a function; Fastify's statusCode must also be the HTTP status. */
 export async function errorBodyOf(fn: string, status: number): Promise<z.ZodType> {
   if (!shapes.has(fn)) {
-    const { default: app }: { default: FunctionApp } = await import(`${repoRoot}supabase/functions/${fn}/routes.ts`);
-    shapes.set(fn, errorShapeOf(app).schema.body);
+    shapes.set(fn, errorShapeOf(await functionApp(fn)).schema.body);
   }
   const body = shapes.get(fn)!;
   return body.refine(

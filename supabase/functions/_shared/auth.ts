@@ -4,7 +4,7 @@ import { jwtVerify } from "jose";
 import { ApiError } from "./errors.ts";
 import { type Claims, resolveApiKey } from "./db.ts";
 import { authFailureBucket } from "./client-identity.ts";
-import { enforceRateLimit, parseRateLimit, type RateLimit, type RateVerdict, takeRateLimit } from "./rate-limit.ts";
+import { enforceRateLimit, type RateLimit, type RateVerdict, takeRateLimit } from "./rate-limit.ts";
 import { jwtSecret } from "./secrets.ts";
 
 export type AuthEnv = {
@@ -15,12 +15,6 @@ export type AuthEnv = {
     client: Uint8Array;
   };
 };
-
-/** Failed key authentications per client address: TALLY_RATE_LIMIT_AUTH_FAILURES, by default 10 a minute. */
-export function authFailureLimit(): RateLimit {
-  const text = Deno.env.get("TALLY_RATE_LIMIT_AUTH_FAILURES");
-  return text ? parseRateLimit("TALLY_RATE_LIMIT_AUTH_FAILURES", text) : { limit: 10, windowSeconds: 60 };
-}
 
 /** Longer than any key Tally issues: such a secret takes the same path as any other wrong one, cut to this length. */
 const LONGEST_SECRET = 200;
@@ -51,13 +45,13 @@ async function resolveCredential(
   c: Context,
   credential: string,
   limit: RateLimit,
+  failureLimit: RateLimit,
 ): Promise<{ claims: Claims; verdict: RateVerdict } | undefined> {
   if (looksLikeJwt(credential)) {
     const claims = await userJwtClaims(credential);
     if (claims === undefined) return undefined;
     if (claims) return { claims, verdict: await takeRateLimit(`user:${claims.sub}`, limit) };
   }
-  const failureLimit = authFailureLimit();
   const resolution = await resolveApiKey(
     credential.slice(0, LONGEST_SECRET + 1),
     limit,
@@ -73,9 +67,9 @@ async function resolveCredential(
  * Reads the credential from `capgkey`, `x-api-key` or `authorization` (raw or `Bearer <key>`), and resolves it once:
  * a signed-in user's JWT acts with that user's full rights; an API key acts as its owner within its mode and limits.
  * The explicit key headers win because supabase-js always sends the project's anon key in `authorization`. The
- * request counts against the key's (or user's) rate limit.
+ * request counts against the key's (or user's) rate limit; a wrong secret against its client's failure limit.
  */
-export function requireCredential(limit: RateLimit) {
+export function requireCredential(limit: RateLimit, failureLimit: RateLimit) {
   return createMiddleware<AuthEnv>(async (c, next) => {
     const bearer = c.req.header("authorization")?.replace(/^Bearer\s+/i, "").trim();
     const candidates = [c.req.header("capgkey"), c.req.header("x-api-key"), bearer]
@@ -83,7 +77,7 @@ export function requireCredential(limit: RateLimit) {
       .filter((value): value is string => !!value);
     let resolved: Awaited<ReturnType<typeof resolveCredential>>;
     for (const credential of candidates) {
-      resolved = await resolveCredential(c, credential, limit);
+      resolved = await resolveCredential(c, credential, limit, failureLimit);
       if (resolved) break;
     }
     // A wrong key or token has thrown already: what is left is no credential, or only the project's anon token.

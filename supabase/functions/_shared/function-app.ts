@@ -66,7 +66,10 @@ export function createFunctionApp(
     name,
     shape,
     access: {
-      key: requireCredential(configuredRateLimit(name, "key", options.rateLimits?.key)),
+      key: requireCredential(
+        configuredRateLimit(name, "key", options.rateLimits?.key),
+        configuredRateLimit(name, "auth_failures", undefined),
+      ),
       public: publicClient(configuredRateLimit(name, "public", options.rateLimits?.public)),
     },
   });

@@ -5,9 +5,9 @@
  * RateLimit-Policy; a refused request is a 429 with Retry-After, and its handler never runs.
  *
  * Configuration (environment, `<requests>/<seconds>s`, e.g. `100/1s`), most specific first:
- * TALLY_RATE_LIMIT_KEY_<FUNCTION> / TALLY_RATE_LIMIT_PUBLIC_<FUNCTION>, then TALLY_RATE_LIMIT_KEY /
- * TALLY_RATE_LIMIT_PUBLIC, then the function's own default, then 100 per second per key and 60 per minute per
- * public client.
+ * TALLY_RATE_LIMIT_<KIND>_<FUNCTION>, then TALLY_RATE_LIMIT_<KIND>, then the function's own default, then 100 per
+ * second per key, 60 per minute per public client and 10 failed key authentications per minute per client address
+ * (KIND: KEY, PUBLIC, AUTH_FAILURES).
  */
 import type { Context } from "hono";
 import { database } from "./db.ts";
@@ -28,6 +28,13 @@ export interface RateVerdict {
 
 export const DEFAULT_KEY_RATE_LIMIT: RateLimit = { limit: 100, windowSeconds: 1 };
 export const DEFAULT_PUBLIC_RATE_LIMIT: RateLimit = { limit: 60, windowSeconds: 60 };
+export const DEFAULT_AUTH_FAILURE_RATE_LIMIT: RateLimit = { limit: 10, windowSeconds: 60 };
+
+const DEFAULTS = {
+  key: DEFAULT_KEY_RATE_LIMIT,
+  public: DEFAULT_PUBLIC_RATE_LIMIT,
+  auth_failures: DEFAULT_AUTH_FAILURE_RATE_LIMIT,
+};
 
 const SETTING = /^(\d{1,9})\/(\d{1,7})s$/;
 
@@ -42,7 +49,7 @@ export function parseRateLimit(name: string, text: string): RateLimit {
 /** The limit of one kind of caller of one function, from the environment or the defaults. */
 export function configuredRateLimit(
   functionName: string,
-  kind: "key" | "public",
+  kind: keyof typeof DEFAULTS,
   functionDefault: RateLimit | undefined,
 ): RateLimit {
   const general = `TALLY_RATE_LIMIT_${kind.toUpperCase()}`;
@@ -50,7 +57,7 @@ export function configuredRateLimit(
     const text = Deno.env.get(name);
     if (text) return parseRateLimit(name, text);
   }
-  return functionDefault ?? (kind === "key" ? DEFAULT_KEY_RATE_LIMIT : DEFAULT_PUBLIC_RATE_LIMIT);
+  return functionDefault ?? DEFAULTS[kind];
 }
 
 /** Counts one request of a bucket (nothing is counted when it is refused). */
