@@ -263,13 +263,15 @@ set plan_cache_mode = force_custom_plan
 as $$
 declare
   unit text := p_group_by::text;
-  step interval := ('1 ' || p_group_by::text)::interval;
+  -- Series entries name their group by its first day's distance in days from the range's first group.
+  first_group date := pg_catalog.date_trunc(p_group_by::text, p_start::timestamp)::date;
   today date := (pg_catalog.now() at time zone 'UTC')::date;
   traffic_limit bigint;
   used_this_year bigint;
   requests_last_days bigint;
+  -- The best six spaces: the first five are the top spaces, a sixth means there are others.
+  best_ids bigint[];
   top_ids bigint[];
-  spaces_with_traffic integer;
   whole_from date;
   whole_until date;
   whole_rows bigint;
@@ -295,66 +297,50 @@ begin
   where t.org_id = p_org_id and t.grain = 'day' and t.period between today - 6 and today;
 
   -- The top spaces: most bytes, then most requests, then the lower id, over the whole range.
-  select (pg_catalog.array_agg(ranked.space_id order by ranked.position) filter (where ranked.position <= 5)),
-    count(*)
-  into top_ids, spaces_with_traffic
+  select pg_catalog.array_agg(best.space_id order by best.bytes desc, best.requests desc, best.space_id)
+  into best_ids
   from (
-    select t.space_id, pg_catalog.row_number() over (order by sum(t.bytes) desc, sum(t.requests) desc, t.space_id) as position
+    select t.space_id, sum(t.bytes) as bytes, sum(t.requests) as requests
     from private.traffic_segments(p_start, p_end, 'year') as s
     join public.space_traffic as t
       on t.org_id = p_org_id and t.grain = s.grain and t.period >= s.period_from and t.period < s.period_until
     group by t.space_id
-  ) as ranked;
+    order by 2 desc, 3 desc, 1
+    limit 6
+  ) as best;
+  top_ids := best_ids[1:5];
 
-  -- The raw series is paged over (group, space). Whole groups are rows of their grain, read in index order as far
-  -- as the page needs; the groups the range cuts (its first and last) are summed from finer rows.
+  -- Whole groups are rows of their grain, read in index order as far as a page needs; the groups the range cuts
+  -- (its first and last) are summed from finer rows.
   select s.period_from, s.period_until into whole_from, whole_until
   from private.traffic_segments(p_start, p_end, p_group_by) as s where s.grain = p_group_by;
   select coalesce(sum(t.active_spaces), 0) into whole_rows from public.org_traffic as t
   where t.org_id = p_org_id and t.grain = p_group_by and t.period >= whole_from and t.period < whole_until;
 
-  with org_pieces as (
-    select pg_catalog.date_trunc(unit, t.period::timestamp)::date as period, t.requests, t.bytes, t.measured_events
+  with finer_segments as (
+    select s.grain, s.period_from, s.period_until
     from private.traffic_segments(p_start, p_end, p_group_by) as s
-    join public.org_traffic as t
-      on t.org_id = p_org_id and t.grain = s.grain and t.period >= s.period_from and t.period < s.period_until
+    where s.grain < p_group_by
   ),
   org_groups as (
-    select g.period, coalesce(sum(p.requests), 0)::bigint as requests, coalesce(sum(p.bytes), 0)::bigint as bytes,
-      coalesce(sum(p.measured_events), 0)::bigint as measured_events
-    from (
-      select d::date as period
-      from pg_catalog.generate_series(pg_catalog.date_trunc(unit, p_start::timestamp), p_end::timestamp, step) as d
-    ) as g
-    left join org_pieces as p using (period)
-    group by g.period
+    select t.period, t.requests, t.bytes, t.measured_events
+    from public.org_traffic as t
+    where t.org_id = p_org_id and t.grain = p_group_by and t.period >= whole_from and t.period < whole_until
+    union all
+    select pg_catalog.date_trunc(unit, t.period::timestamp)::date, sum(t.requests)::bigint, sum(t.bytes)::bigint,
+      sum(t.measured_events)::bigint
+    from finer_segments as s
+    join public.org_traffic as t
+      on t.org_id = p_org_id and t.grain = s.grain and t.period >= s.period_from and t.period < s.period_until
+    group by 1
   ),
   cut_groups as materialized (
     select pg_catalog.date_trunc(unit, t.period::timestamp)::date as period, t.space_id, sum(t.requests)::bigint as requests,
       sum(t.bytes)::bigint as bytes, sum(t.measured_events)::bigint as measured_events
-    from private.traffic_segments(p_start, p_end, p_group_by) as s
+    from finer_segments as s
     join public.space_traffic as t
       on t.org_id = p_org_id and t.grain = s.grain and t.period >= s.period_from and t.period < s.period_until
-    where s.grain < p_group_by
     group by 1, 2
-  ),
-  -- The top spaces' whole groups are their rows of the grain; the cut ones come from cut_groups.
-  top_groups as (
-    select t.space_id, t.period, t.requests, t.bytes, t.measured_events
-    from public.space_traffic as t
-    where t.org_id = p_org_id and t.grain = p_group_by and t.space_id = any (top_ids) and t.period >= whole_from
-      and t.period < whole_until
-    union all
-    select c.space_id, c.period, c.requests, c.bytes, c.measured_events
-    from cut_groups as c
-    where c.space_id = any (top_ids)
-  ),
-  other_groups as (
-    select o.period, o.requests - coalesce(sum(t.requests), 0) as requests, o.bytes - coalesce(sum(t.bytes), 0) as bytes,
-      o.measured_events - coalesce(sum(t.measured_events), 0) as measured_events
-    from org_groups as o
-    left join top_groups as t using (period)
-    group by o.period, o.requests, o.bytes, o.measured_events
   ),
   page as (
     select r.period, r.space_id, r.requests, r.bytes, r.measured_events
@@ -375,40 +361,42 @@ begin
     offset (p_page - 1)::bigint * p_per_page
     limit p_per_page
   )
-  -- Series are [period, requests, bytes or null] tuples, which the function shapes into the documented entries:
-  -- a JSON object per entry would cost more here than the rest of the read.
+  -- Entries are arrays of numbers (a group is its first day's distance in days from the first group), which the
+  -- function shapes into the documented objects: building a JSON object or a date label per entry here would cost
+  -- more than the rest of the read.
   select pg_catalog.json_build_object(
     'monthly_traffic_limit', traffic_limit,
     'traffic_used_this_year', used_this_year,
     'requests_used_last_days', requests_last_days,
-    'total_requests', (select sum(requests)::bigint from org_groups),
-    'total_bytes', (select sum(bytes)::bigint from org_groups),
     'organization', (
-      select pg_catalog.json_agg(pg_catalog.json_build_array(period, requests,
-        case when measured_events > 0 then bytes end) order by period)
-      from org_groups
+      select pg_catalog.array_to_json(pg_catalog.array_agg(
+        array[o.period - first_group, o.requests, o.bytes, o.measured_events] order by o.period))
+      from org_groups as o
     ),
-    'top_spaces', coalesce((
-      select pg_catalog.json_agg(pg_catalog.json_build_array(series.space_id, series.entries) order by series.position)
-      from (
-        select t.space_id, pg_catalog.array_position(top_ids, t.space_id) as position,
-          pg_catalog.json_agg(pg_catalog.json_build_array(t.period, t.requests,
-            case when t.measured_events > 0 then t.bytes end) order by t.period) as entries
-        from top_groups as t
-        group by t.space_id
-      ) as series
-    ), '[]'::json),
-    'other_spaces', (
-      select pg_catalog.json_agg(pg_catalog.json_build_array(o.period, o.requests,
-        case when o.measured_events > 0 then o.bytes end) order by o.period)
-      from other_groups as o
-      where spaces_with_traffic > 5 and (o.requests > 0 or o.measured_events > 0)
+    -- Each top space's series from its own range of the primary key, already in group order.
+    'top_spaces', (
+      select pg_catalog.json_agg(pg_catalog.json_build_array(top.space_id, (
+        select pg_catalog.array_to_json(pg_catalog.array_agg(
+          array[g.period - first_group, g.requests, g.bytes, g.measured_events] order by g.period))
+        from (
+          select t.period, t.requests, t.bytes, t.measured_events
+          from public.space_traffic as t
+          where t.org_id = p_org_id and t.grain = p_group_by and t.space_id = top.space_id and t.period >= whole_from
+            and t.period < whole_until
+          union all
+          select c.period, c.requests, c.bytes, c.measured_events
+          from cut_groups as c
+          where c.space_id = top.space_id
+        ) as g
+      )) order by top.position)
+      from pg_catalog.unnest(top_ids) with ordinality as top (space_id, position)
     ),
-    'page', coalesce((
-      select pg_catalog.json_agg(pg_catalog.json_build_array(p.period, p.requests,
-        case when p.measured_events > 0 then p.bytes end, p.space_id) order by p.period, p.space_id)
+    'other_spaces', pg_catalog.cardinality(best_ids) > 5,
+    'page', (
+      select pg_catalog.array_to_json(pg_catalog.array_agg(
+        array[p.space_id, p.period - first_group, p.requests, p.bytes, p.measured_events] order by p.period, p.space_id))
       from page as p
-    ), '[]'::json),
+    ),
     'total', whole_rows + (select count(*) from cut_groups)
   )
   into statistics;
@@ -416,7 +404,7 @@ begin
 end
 $$;
 comment on function edge_api.traffic_statistics(uuid, date, date, public.traffic_grain, integer, integer) is
-  'GET /v1/orgs/me/statistics/all_traffic: limits, this year''s bytes, the organization''s series, its top 5 spaces and the rest, and one page of the raw series per space with its row count (total), series as [period, requests, bytes] tuples.';
+  'GET /v1/orgs/me/statistics/all_traffic: limits, this year''s bytes, the organization''s groups with traffic, its top 5 spaces'' and whether others had traffic, and one page of the raw series per space with its row count (total); entries are [days from the first group, requests, bytes, events that measured bytes] arrays, prefixed by the space id in the raw series.';
 
 -- Runs as the caller: row-level security shows the organization's alerts to its readers.
 create function edge_api.list_traffic_alerts(p_org_id uuid) returns json

@@ -39,7 +39,7 @@ endpoint(app, {
     });
     c.header("Total", String(traffic.total));
     c.header("Per-Page", String(per_page));
-    return trafficBody(traffic, group_by);
+    return trafficBody(traffic, group_by, start, end);
   },
 });
 
