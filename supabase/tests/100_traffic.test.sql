@@ -52,10 +52,11 @@ select is((select array_agg(threshold order by threshold) from public.traffic_al
   array[80, 100]::smallint[], 'this month''s bytes crossed 80% and 100% of the 1,000 limit, once each');
 
 select tests.authenticate_as('t_reader');
-select is(json_array_length(edge_api.traffic_statistics(:'org', :'year_start'::date - 40, :'year_start'::date + 20, 'day')
-  -> 'organization'), (select count(*)::integer from public.org_traffic where org_id = :'org' and grain = 'day'
-    and period between :'year_start'::date - 40 and :'year_start'::date + 20),
-  'a read member gets the statistics: the organization''s days with traffic');
+select is(json_array_length(edge_api.traffic_statistics(:'org', :'year_start'::date - 40, :'year_start'::date + 20,
+  'month') -> 'organization'),
+  (select count(distinct date_trunc('month', period))::integer from public.org_traffic where org_id = :'org'
+    and grain = 'day' and period between :'year_start'::date - 40 and :'year_start'::date + 20),
+  'a read member gets the statistics: the organization''s months with traffic');
 select is(json_array_length(edge_api.list_traffic_alerts(:'org')), 2, 'a read member lists the alerts');
 select throws_ok(format('select edge_api.traffic_statistics(%L, %L, %L)', :'org', :'year_start', :'year_start'::date - 1),
   'PT400', 'start_date must not be after end_date', 'the SQL refuses a reversed range itself');

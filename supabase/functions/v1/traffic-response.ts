@@ -2,7 +2,8 @@
  * The documented all_traffic body from edge_api.traffic_statistics' compact form. SQL returns each group's sums as
  * arrays of numbers, the group named by its first day's distance in days from the range's first group: labelling
  * the groups, zero-filling the organization's series, nulling unmeasured bytes and subtracting the top spaces from the
- * organization cost far less here than one JSON object and date per entry there.
+ * organization cost far less here than one JSON object and date per entry there. By day, a series comes as its months'
+ * sums by day of the month (a stored row per month instead of one per day), which this spreads over the range's days.
  */
 import type { GROUPS } from "./input.ts";
 import type { AllTraffic } from "./schemas.ts";
@@ -10,15 +11,19 @@ import type { AllTraffic } from "./schemas.ts";
 type Group = (typeof GROUPS)[number];
 type Sums = [group: number, requests: number, bytes: number, measuredEvents: number];
 type SpaceSums = [spaceId: number, ...Sums];
+/** A month row: its first day as a group, and {requests, bytes, measured events} by day of the month (31, 0 past it). */
+type MonthOfDays = [group: number, daily: [requests: number[], bytes: number[], measuredEvents: number[]]];
+/** A series: its groups with traffic, ascending (by day, its months). */
+type Series = Sums[] | MonthOfDays[];
 
 export interface CompactTraffic {
   monthly_traffic_limit: number | null;
   traffic_used_this_year: number;
   requests_used_last_days: number;
-  /** The organization's groups with traffic, ascending. */
-  organization: Sums[] | null;
-  /** The top spaces, best first, each with its groups with traffic, ascending. */
-  top_spaces: [spaceId: number, series: Sums[]][] | null;
+  /** The organization's series. */
+  organization: Series | null;
+  /** The top spaces, best first. */
+  top_spaces: [spaceId: number, series: Series | null][] | null;
   /** Whether spaces beyond the top 5 had traffic in the range. */
   other_spaces: boolean;
   /** One page of the raw series, by group then space. */
@@ -66,6 +71,19 @@ function groupLabels(start: string, end: string, groupBy: Group): string[] {
   }
 }
 
+/** The days of a series in months that have traffic and are labelled (in the range), ascending. */
+function daysOfMonths(months: MonthOfDays[], labels: string[]): Sums[] {
+  const days: Sums[] = [];
+  for (const [first, [requests, bytes, measured]] of months) {
+    requests.forEach((count, i) => {
+      if ((count > 0 || measured[i] > 0) && labels[first + i] !== undefined) {
+        days.push([first + i, count, bytes[i], measured[i]]);
+      }
+    });
+  }
+  return days;
+}
+
 export function trafficBody(traffic: CompactTraffic, groupBy: Group, start: string, end: string): AllTraffic {
   const labels = groupLabels(start, end, groupBy);
   const entry = ([group, requests, bytes, measured]: Sums): Omit<Entry, "space_id"> => ({
@@ -74,14 +92,18 @@ export function trafficBody(traffic: CompactTraffic, groupBy: Group, start: stri
     total_bytes: measured > 0 ? bytes : null,
   });
 
+  const groupsOf = (series: Series | null): Sums[] =>
+    groupBy === "day" ? daysOfMonths((series ?? []) as MonthOfDays[], labels) : (series ?? []) as Sums[];
+  const organizationGroups = groupsOf(traffic.organization);
   const organization: Sums[] = [];
-  for (const sums of traffic.organization ?? []) organization[sums[0]] = sums;
+  for (const sums of organizationGroups) organization[sums[0]] = sums;
   // The other spaces' sums: the organization's less the top spaces'.
   const others = traffic.other_spaces ? organization.map((sums) => [...sums] as Sums) : [];
   const topSpaces: AllTraffic["traffic_top_spaces"] = {};
   for (const [spaceId, series] of traffic.top_spaces ?? []) {
-    topSpaces[spaceId] = series.map(entry);
-    for (const [group, requests, bytes, measured] of series) {
+    const groups = groupsOf(series);
+    topSpaces[spaceId] = groups.map(entry);
+    for (const [group, requests, bytes, measured] of groups) {
       const other = others[group];
       if (!other) continue;
       other[1] -= requests;
@@ -94,7 +116,7 @@ export function trafficBody(traffic: CompactTraffic, groupBy: Group, start: stri
 
   let totalRequests = 0;
   let totalBytes = 0;
-  for (const [, requests, bytes] of traffic.organization ?? []) {
+  for (const [, requests, bytes] of organizationGroups) {
     totalRequests += requests;
     totalBytes += bytes;
   }
