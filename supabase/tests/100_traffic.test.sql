@@ -26,7 +26,7 @@ select tests.create_org('t_owner', 'Traffic org') as org \gset
 select tests.add_member(:'org', 't_reader', 'read');
 update public.orgs set monthly_traffic_limit = 1000 where id = :'org';
 
--- Two batches across the last month and year change (both within the 400 days ingest accepts).
+-- Batches across the last month and year change (both within the 400 days ingest accepts).
 select (date_trunc('year', now() at time zone 'UTC')::date) as year_start \gset
 select tests.authenticate_with_key('t_owner', 'upload', array[:'org']::uuid[]);
 select edge_api.ingest_events(jsonb_agg(jsonb_build_object('type', 'api.request', 'space_id', 1 + n % 7,
@@ -37,6 +37,11 @@ where :'year_start'::date - 40 + n % 70 <= (now() at time zone 'UTC')::date;
 select edge_api.ingest_events(jsonb_agg(jsonb_build_object('type', 'api.request', 'space_id', 1 + n % 11,
   'bytes', 7, 'timestamp', now())))
 from generate_series(0, 199) as n;
+-- A third batch adds to the first one's days, months and years: the upserts' update path, month days included.
+select edge_api.ingest_events(jsonb_agg(jsonb_build_object('type', 'api.request', 'space_id', 1 + n % 5,
+  'timestamp', (:'year_start'::date - 40 + n % 45)::timestamp + interval '2 hours')
+  || case when n % 2 = 0 then jsonb_build_object('bytes', n) else '{}' end))
+from generate_series(0, 99) as n;
 select tests.clear_authentication();
 
 create temporary table kept_space on commit drop as select * from public.space_traffic where org_id = :'org';
