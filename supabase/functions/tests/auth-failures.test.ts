@@ -11,8 +11,16 @@ const failureLimit = parseRateLimit(
   Deno.env.get("TALLY_RATE_LIMIT_AUTH_FAILURES") ?? "",
 );
 
-/** A client address of its own per test run (the last x-forwarded-for entry is the one the platform appends). */
-const address = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}, 203.0.113.${Math.floor(Math.random() * 250)}`;
+/**
+ * A client address of its own for every call (the last x-forwarded-for entry, the one the platform appends, is the one
+ * the server reads): the failure limit counts per address, and random ones met now and then the address an earlier
+ * test had just locked out.
+ */
+let addressesUsed = 0;
+const address = () => {
+  if (++addressesUsed > 254) throw new Error("out of test addresses");
+  return `198.51.100.${addressesUsed}, 203.0.113.${addressesUsed}`;
+};
 
 async function keyIdOf(ownerJwt: string, secret: string): Promise<number> {
   const list = await invoke<{ id: number; key: string }[]>("apikey", { credential: ownerJwt });
