@@ -104,9 +104,9 @@ create table public.devices (
   active_days bit varying,
   primary key (app_id, device_id),
   constraint devices_active_days_span check ((first_active_day is null) = (active_days is null))
-);
+) with (fillfactor = 85);
 comment on table public.devices is
-  'The device list of an app, kept current by device.activity events; devices are never deleted. Its rows also serialise concurrent ingests of one device.';
+  'The device list of an app, kept current by device.activity events; devices are never deleted. Its rows also serialise concurrent ingests of one device. Pages keep room (fillfactor 85) for the in-place (HOT) update every ingest makes of a returning device.';
 comment on column public.devices.app_id is 'App the device runs.';
 comment on column public.devices.device_id is 'Device id, unique in the app.';
 comment on column public.devices.custom_id is 'Id the app gave the device.';
@@ -178,10 +178,23 @@ grant insert (app_id, device_id, custom_id, platform, version_name, plugin_versi
 
 create trigger app_versions_touch before update on public.app_versions for each row execute function private.touch_updated_at();
 create trigger channels_touch before update on public.channels for each row execute function private.touch_updated_at();
--- A device's active days are its activity, not its record: ingest adding days does not touch it.
+-- A device's active days are its activity, not its record: ingest adding days does not touch it. Only a change of
+-- the record touches it, unless the writer set updated_at itself (ingest does: no function call per row).
 create trigger devices_touch before update of app_id, device_id, custom_id, platform, version_name, plugin_version,
   os_version, version_build, is_prod, is_emulator, version_override_id, channel_override_id, last_seen_at
-  on public.devices for each row execute function private.touch_updated_at();
+  on public.devices for each row
+  when (
+    old.updated_at is not distinct from new.updated_at
+    and (old.app_id is distinct from new.app_id or old.device_id is distinct from new.device_id
+      or old.custom_id is distinct from new.custom_id or old.platform is distinct from new.platform
+      or old.version_name is distinct from new.version_name or old.plugin_version is distinct from new.plugin_version
+      or old.os_version is distinct from new.os_version or old.version_build is distinct from new.version_build
+      or old.is_prod is distinct from new.is_prod or old.is_emulator is distinct from new.is_emulator
+      or old.version_override_id is distinct from new.version_override_id
+      or old.channel_override_id is distinct from new.channel_override_id
+      or old.last_seen_at is distinct from new.last_seen_at)
+  )
+  execute function private.touch_updated_at();
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Helpers

@@ -248,6 +248,23 @@ $$;
 comment on function private.add_monthly_changes(jsonb) is
   'Adds daily MAU / storage changes ([{app_id, day, mau_change, storage_change}]) to their months in app_monthly_changes.';
 
+create function private.day_bits(p_first date, p_days date[]) returns varbit
+language plpgsql immutable strict
+set search_path = ''
+as $$
+declare
+  bits varbit := pg_catalog.repeat('0', (select max(d) from pg_catalog.unnest(p_days) as d) - p_first + 1)::varbit;
+  active date;
+begin
+  foreach active in array p_days loop
+    bits := pg_catalog.set_bit(bits, active - p_first, 1);
+  end loop;
+  return bits;
+end
+$$;
+comment on function private.day_bits(date, date[]) is
+  'The active-day bits of p_days (a bit per day from p_first, the earliest, to the latest; 1 = active).';
+
 -- The batch table lives as long as the (pooled) session and empties at commit: no DDL per ingest.
 create function private.prepare_ingest_batch() returns void
 language plpgsql
@@ -261,11 +278,99 @@ begin
       device_id text, payload jsonb
     ) on commit delete rows;
   end if;
+  if pg_catalog.to_regclass('pg_temp.ingest_devices') is null then
+    create temporary table ingest_devices (
+      app_id text, device_id text, first_day date, last_day date, days varbit, last_seen_at timestamptz,
+      platform public.device_platform, version_name text, plugin_version text, os_version text, version_build text,
+      custom_id text, is_prod boolean, is_emulator boolean,
+      -- From the device's registry row, when it has one (see private.read_batch_devices).
+      known boolean not null default false, row_id tid, row_xmin xid, stored_from date, stored_until date,
+      stored_bits varbit, stored_updated_at timestamptz, has_new_days boolean, record_changed boolean,
+      record_platform public.device_platform, record_version_name text, record_plugin_version text,
+      record_os_version text, record_version_build text, record_custom_id text, record_is_prod boolean,
+      record_is_emulator boolean, record_last_seen_at timestamptz
+    ) on commit delete rows;
+  end if;
   delete from pg_temp.ingest_batch;
+  delete from pg_temp.ingest_devices;
 end
 $$;
 comment on function private.prepare_ingest_batch() is
-  'Creates (once per session) and empties the temporary table a batch of events is validated and counted from.';
+  'Creates (once per session) and empties the temporary tables a batch of events is validated and counted from: its events, and its devices (one row each).';
+
+-- Each device of the batch once, into pg_temp.ingest_devices: its days as bits (first bit: its first day), its latest
+-- event's fields and, when the registry holds it, where its row is, its stored days, and what the batch changes there:
+-- the days it adds, and the record its fields make when the batch is at least as recent as the stored one.
+-- p_recheck reads again, once the rows are locked, only those another batch changed (or added) since the first read.
+create function private.read_batch_devices(p_recheck boolean) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_recheck then
+    -- A row the upsert locked (xmax set; a row this batch inserted has none) that changed since it was read.
+    delete from pg_temp.ingest_devices as d
+    using public.devices as v
+    where v.app_id = d.app_id and v.device_id = d.device_id
+      and (not d.known or d.has_new_days or d.record_changed) and v.xmax <> '0'::xid
+      and (d.row_id, d.row_xmin) is distinct from (v.ctid, v.xmin);
+  end if;
+  insert into pg_temp.ingest_devices (app_id, device_id, first_day, last_day, days, last_seen_at, platform,
+    version_name, plugin_version, os_version, version_build, custom_id, is_prod, is_emulator, known, row_id, row_xmin,
+    stored_from, stored_until, stored_bits, stored_updated_at, has_new_days, record_changed, record_platform,
+    record_version_name, record_plugin_version, record_os_version, record_version_build, record_custom_id,
+    record_is_prod, record_is_emulator, record_last_seen_at)
+  select d.app_id, d.device_id, d.first_day, d.last_day, d.days, d.last_seen_at, d.platform, d.version_name,
+    d.plugin_version, d.os_version, d.version_build, d.custom_id, d.is_prod, d.is_emulator, v.ctid is not null,
+    v.ctid, v.xmin, v.first_active_day, v.first_active_day + pg_catalog.length(v.active_days) - 1, v.active_days,
+    v.updated_at,
+    -- Batch days all stored already (a batch sent again, a device seen twice a day) add nothing.
+    v.active_days is null or d.first_day < v.first_active_day
+      or d.last_day > v.first_active_day + pg_catalog.length(v.active_days) - 1
+      or pg_catalog.substring(v.active_days, d.first_day - v.first_active_day + 1, d.last_day - d.first_day + 1)
+        & d.days <> d.days,
+    (n.platform, n.version_name, n.plugin_version, n.os_version, n.version_build, n.custom_id, n.is_prod,
+      n.is_emulator, n.last_seen_at) is distinct from (v.platform, v.version_name, v.plugin_version, v.os_version,
+      v.version_build, v.custom_id, v.is_prod, v.is_emulator, v.last_seen_at),
+    n.platform, n.version_name, n.plugin_version, n.os_version, n.version_build, n.custom_id, n.is_prod,
+    n.is_emulator, n.last_seen_at
+  from (
+    select g.app_id, g.device_id, g.first_day, g.last_day, g.days, g.last_seen_at,
+      (g.latest ->> 'platform')::public.device_platform as platform, g.latest ->> 'version_name' as version_name,
+      g.latest ->> 'plugin_version' as plugin_version, g.latest ->> 'os_version' as os_version,
+      g.latest ->> 'version_build' as version_build, g.latest ->> 'custom_id' as custom_id,
+      (g.latest ->> 'is_prod')::boolean as is_prod, (g.latest ->> 'is_emulator')::boolean as is_emulator
+    from (
+      select subject as app_id, device_id, min(day) as first_day, max(day) as last_day,
+        case when min(day) = max(day) then B'1' else private.day_bits(min(day), pg_catalog.array_agg(day)) end as days,
+        max(occurred_at) as last_seen_at, (pg_catalog.array_agg(payload order by occurred_at desc))[1] as latest
+      from pg_temp.ingest_batch
+      where event_type = 'device.activity'
+      group by subject, device_id
+    ) as g
+  ) as d
+  left join public.devices as v on v.app_id = d.app_id and v.device_id = d.device_id
+  left join lateral (
+    select
+      case when newer then coalesce(d.platform, v.platform) else v.platform end as platform,
+      case when newer then coalesce(d.version_name, v.version_name) else v.version_name end as version_name,
+      case when newer then coalesce(nullif(d.plugin_version, ''), v.plugin_version) else v.plugin_version end
+        as plugin_version,
+      case when newer then coalesce(d.os_version, v.os_version) else v.os_version end as os_version,
+      case when newer then coalesce(nullif(d.version_build, ''), v.version_build) else v.version_build end
+        as version_build,
+      case when newer then coalesce(nullif(d.custom_id, ''), v.custom_id) else v.custom_id end as custom_id,
+      case when newer then coalesce(d.is_prod, true) else v.is_prod end as is_prod,
+      case when newer then coalesce(d.is_emulator, false) else v.is_emulator end as is_emulator,
+      case when newer then d.last_seen_at else v.last_seen_at end as last_seen_at
+    from (select coalesce(not v.last_seen_at > d.last_seen_at, true) as newer) as recency
+  ) as n on v.ctid is not null
+  where not p_recheck
+    or not exists (select 1 from pg_temp.ingest_devices as b where b.app_id = d.app_id and b.device_id = d.device_id);
+end
+$$;
+comment on function private.read_batch_devices(boolean) is
+  'Collects the batch''s devices into pg_temp.ingest_devices with their registry rows as read now: where each is, its stored days, and the days and record the batch changes; with p_recheck, again for the locked rows changed since the first read.';
 
 
 -- security definer: the rollups, registries and raw events are not writable by API roles. It first checks, for
@@ -285,15 +390,10 @@ declare
   total integer := pg_catalog.jsonb_array_length(p_events);
   accepted_count integer := total;
   partition_day date;
-  device_apps text[];
-  device_ids text[];
-  device_rows tid[];
-  stored_froms date[];
-  stored_bits varbit[];
-  inserted_devices boolean[];
-  batch_firsts date[];
-  batch_lasts date[];
-  batch_bits varbit[];
+  new_apps text[];
+  new_devices text[];
+  new_firsts date[];
+  new_days varbit[];
   mau_changes jsonb;
 begin
   if (select auth.uid()) is null then
@@ -337,7 +437,14 @@ begin
     from pg_catalog.jsonb_array_elements(p_events) with ordinality
   ) as e
   left join public.apps as a on a.app_id = e.value ->> 'app_id'
-  left join public.packages as p on pg_catalog.lower(p.identifier) = pg_catalog.lower(e.value ->> 'package_id');
+  -- Looked up for package events only, by the index on lower(identifier): a join would read every package (the
+  -- limit keeps the planner from turning the lookup into one).
+  left join lateral (
+    select p.org_id, p.identifier from public.packages as p
+    where e.value ->> 'type' = 'package.view'
+      and pg_catalog.lower(p.identifier) = pg_catalog.lower(e.value ->> 'package_id')
+    limit 1
+  ) as p on true;
 
   -- Every event must be about something the caller may upload to; the batch is all or nothing. Rights are read
   -- once for every distinct app / org of the batch.
@@ -419,123 +526,90 @@ begin
   insert into public.usage_events (org_id, event_type, occurred_at, client_id, subject, payload)
   select org_id, event_type, occurred_at, client_id, subject, payload from pg_temp.ingest_batch;
 
-  -- Devices: one upsert locks each device's registry row (in a consistent order), so that concurrent batches
-  -- touching one device count its days one after the other, and returns what the count needs: whether the row
-  -- is new, where it is, and its stored active days (the upsert leaves them as they were; a new device is
-  -- inserted with its batch's days). Every known row is updated, its metadata only from a batch at least as recent
-  -- as the stored record, so that every row is returned.
-  with batch_devices as (
-    select distinct on (subject, device_id) subject, device_id, payload, occurred_at
-    from pg_temp.ingest_batch
-    where event_type = 'device.activity'
-    order by subject, device_id, occurred_at desc
-  ),
-  -- Each device's days in the batch: its first and last, and the bits of those between (first bit: first day).
-  batch_spans as (
-    select g.app_id, g.device_id, min(g.day) as first_day, max(g.day) as last_day,
-      pg_catalog.string_agg(pg_catalog.repeat('0', coalesce(g.gap, 1) - 1) || '1', '' order by g.day)::varbit as days
-    from (
-      select subject as app_id, device_id, day,
-        day - pg_catalog.lag(day) over (partition by subject, device_id order by day) as gap
-      from pg_temp.ingest_batch
-      where event_type = 'device.activity'
-      group by subject, device_id, day
-    ) as g
-    group by g.app_id, g.device_id
-  ),
-  upserted as (
+  -- Devices: each device of the batch once, with its registry row as read now.
+  perform private.read_batch_devices(false);
+
+  -- One upsert inserts the devices new to the registry and locks the known ones the batch changes, in key order, so
+  -- that concurrent batches touching one device count its days one after the other. It changes no known row (the
+  -- false condition): those are written once, below. A known device the batch changes nothing on (all its days
+  -- stored, a record at least as recent: a batch sent again) is left alone: days and records only ever grow newer.
+  with inserted as (
     insert into public.devices as d (app_id, device_id, platform, version_name, plugin_version, os_version, version_build,
       custom_id, is_prod, is_emulator, last_seen_at, first_active_day, active_days)
-    select b.subject, b.device_id, (b.payload ->> 'platform')::public.device_platform, b.payload ->> 'version_name',
-      coalesce(b.payload ->> 'plugin_version', ''), b.payload ->> 'os_version', coalesce(b.payload ->> 'version_build', ''),
-      coalesce(b.payload ->> 'custom_id', ''), coalesce((b.payload ->> 'is_prod')::boolean, true),
-      coalesce((b.payload ->> 'is_emulator')::boolean, false), b.occurred_at, m.first_day, m.days
-    from batch_devices as b
-    join batch_spans as m on m.app_id = b.subject and m.device_id = b.device_id
-    order by b.subject, b.device_id
-    on conflict (app_id, device_id) do update set
-      platform = case when d.last_seen_at > excluded.last_seen_at then d.platform
-        else coalesce(excluded.platform, d.platform) end,
-      version_name = case when d.last_seen_at > excluded.last_seen_at then d.version_name
-        else coalesce(excluded.version_name, d.version_name) end,
-      plugin_version = case when d.last_seen_at > excluded.last_seen_at or excluded.plugin_version = ''
-        then d.plugin_version else excluded.plugin_version end,
-      os_version = case when d.last_seen_at > excluded.last_seen_at then d.os_version
-        else coalesce(excluded.os_version, d.os_version) end,
-      version_build = case when d.last_seen_at > excluded.last_seen_at or excluded.version_build = ''
-        then d.version_build else excluded.version_build end,
-      custom_id = case when d.last_seen_at > excluded.last_seen_at or excluded.custom_id = ''
-        then d.custom_id else excluded.custom_id end,
-      is_prod = case when d.last_seen_at > excluded.last_seen_at then d.is_prod else excluded.is_prod end,
-      is_emulator = case when d.last_seen_at > excluded.last_seen_at then d.is_emulator else excluded.is_emulator end,
-      last_seen_at = greatest(d.last_seen_at, excluded.last_seen_at)
-    returning d.app_id, d.device_id, d.ctid, d.first_active_day, d.active_days, d.xmax = 0 as inserted
+    select b.app_id, b.device_id, b.platform, b.version_name, coalesce(b.plugin_version, ''), b.os_version,
+      coalesce(b.version_build, ''), coalesce(b.custom_id, ''), coalesce(b.is_prod, true), coalesce(b.is_emulator, false),
+      b.last_seen_at, b.first_day, b.days
+    from pg_temp.ingest_devices as b
+    where not b.known or b.has_new_days or b.record_changed
+    order by b.app_id, b.device_id
+    on conflict (app_id, device_id) do update set last_seen_at = d.last_seen_at where false
+    returning d.app_id, d.device_id, d.first_active_day, d.active_days
   )
-  select pg_catalog.array_agg(u.app_id), pg_catalog.array_agg(u.device_id), pg_catalog.array_agg(u.ctid),
-    pg_catalog.array_agg(u.first_active_day), pg_catalog.array_agg(u.active_days), pg_catalog.array_agg(u.inserted),
-    pg_catalog.array_agg(m.first_day), pg_catalog.array_agg(m.last_day), pg_catalog.array_agg(m.days)
-  into device_apps, device_ids, device_rows, stored_froms, stored_bits, inserted_devices, batch_firsts, batch_lasts,
-    batch_bits
-  from upserted as u
-  join batch_spans as m on m.app_id = u.app_id and m.device_id = u.device_id;
+  select pg_catalog.array_agg(app_id), pg_catalog.array_agg(device_id), pg_catalog.array_agg(first_active_day),
+    pg_catalog.array_agg(active_days)
+  into new_apps, new_devices, new_firsts, new_days
+  from inserted;
+  -- Another batch may have changed one of the locked rows, or added a device, since they were read: read those again,
+  -- locked now (a row still where it was read, with the same xmin, is unchanged).
+  if coalesce(pg_catalog.cardinality(new_apps), 0) <> (select count(*) from pg_temp.ingest_devices where not known)
+    or exists (
+      select 1 from pg_temp.ingest_devices as b
+      where b.known and (b.has_new_days or b.record_changed)
+        and not exists (select 1 from public.devices as v where v.ctid = b.row_id and v.xmin = b.row_xmin)
+    )
+  then
+    perform private.read_batch_devices(true);
+  end if;
 
   -- MAU and bandwidth. A new active day d of a device covers the days [d, d+29] that its nearest earlier stored
   -- day (p) and its next day (stored or new in this batch, n) do not: [max(d, p+30), min(d+29, n-1)]. That range
-  -- adds 1 to MAU from its first day and takes it back after its last. Only stored days within 29 days of the
-  -- batch's days can bound a range, and all of them are in the bits returned above: for days after a device's last
-  -- stored day (the usual case) that last day is all there is to read; for a device whose batch days are all
-  -- stored already, nothing; otherwise the bits of the window around the batch's days. The new days are then added
-  -- to the row's bits, found by its row id: the row lock taken above keeps other batches from changing it. The MAU
-  -- and bandwidth changes reach app_daily_usage in one statement, rows in order: two statements could lock the rows
-  -- of concurrent batches in crossed orders and deadlock.
-  with batch_days as (
-    select subject as app_id, device_id, day from pg_temp.ingest_batch
-    where event_type = 'device.activity'
-    group by subject, device_id, day
+  -- adds 1 to MAU from its first day and takes it back after its last. For a single day after every stored one (a
+  -- new device, a returning one: the usual case) that is [max(d, last stored + 30), d+29]. Otherwise only stored
+  -- days within 29 days of the batch's days can bound a range: the bits of the window around them. A known
+  -- device's row is written once, with its new days and, when the batch is at least as recent as the stored record,
+  -- the batch's fields; the row lock taken above keeps other batches from changing it. The MAU and bandwidth
+  -- changes reach app_daily_usage in one statement, rows in order: two statements could lock the rows of
+  -- concurrent batches in crossed orders and deadlock.
+  with fresh as (
+    select n.app_id, n.device_id, n.first_day, n.first_day + pg_catalog.length(n.days) - 1 as last_day, n.days
+    from rows from (pg_catalog.unnest(new_apps), pg_catalog.unnest(new_devices), pg_catalog.unnest(new_firsts),
+      pg_catalog.unnest(new_days)) as n (app_id, device_id, first_day, days)
   ),
-  stored as (
-    select s.app_id, s.device_id, s.row_id, s.inserted, s.stored_from,
-      s.stored_from + pg_catalog.length(s.stored_bits) - 1 as stored_until, s.stored_bits, s.first_day, s.last_day,
-      s.batch_bits
-    from rows from (pg_catalog.unnest(device_apps), pg_catalog.unnest(device_ids), pg_catalog.unnest(device_rows),
-      pg_catalog.unnest(stored_froms), pg_catalog.unnest(stored_bits), pg_catalog.unnest(inserted_devices),
-      pg_catalog.unnest(batch_firsts), pg_catalog.unnest(batch_lasts), pg_catalog.unnest(batch_bits))
-      as s (app_id, device_id, row_id, stored_from, stored_bits, inserted, first_day, last_day, batch_bits)
+  counted as (
+    -- The devices whose days count: those new to the registry, and the known ones with days not stored yet.
+    select app_id, device_id, first_day, last_day, days, null::date as stored_from, null::date as stored_until,
+      null::varbit as stored_bits
+    from fresh
+    union all
+    select app_id, device_id, first_day, last_day, days, stored_from, stored_until, stored_bits
+    from pg_temp.ingest_devices where known and has_new_days
   ),
-  known_devices as (
-    select s.app_id, s.device_id, s.row_id, s.stored_from, s.stored_until, s.stored_bits, s.first_day, s.last_day,
-      s.batch_bits
-    from stored as s
-    where not s.inserted
-      -- Batch days all stored already (a batch sent again, a device seen twice a day) change nothing.
-      and (s.stored_bits is null or s.first_day < s.stored_from or s.last_day > s.stored_until
-        or pg_catalog.substring(s.stored_bits, s.first_day - s.stored_from + 1, s.last_day - s.first_day + 1)
-          & s.batch_bits <> s.batch_bits)
+  single_days as (
+    select app_id, first_day as day, stored_until from counted
+    where first_day = last_day and (stored_until is null or first_day > stored_until)
+  ),
+  other as (
+    select * from counted
+    where first_day <> last_day or first_day <= stored_until
+  ),
+  batch_days as (
+    select c.app_id, c.device_id, c.first_day + i as day
+    from other as c, pg_catalog.generate_series(0, c.last_day - c.first_day) as i
+    where pg_catalog.get_bit(c.days, i) = 1
   ),
   nearby_stored as (
-    select app_id, device_id, stored_until as day from known_devices where stored_until is not null
+    select app_id, device_id, stored_until as day from other where stored_until is not null
     union all
     select k.app_id, k.device_id, k.stored_from + i
-    from (select * from known_devices where first_day <= stored_until) as k,
+    from (select * from other where first_day <= stored_until) as k,
       pg_catalog.generate_series(greatest(k.first_day - 29, k.stored_from) - k.stored_from,
         least(k.last_day + 29, k.stored_until - 1) - k.stored_from) as i
     where pg_catalog.get_bit(k.stored_bits, i) = 1
   ),
-  counted_days as (
-    -- The days of the devices new to the registry, and of the known devices that have new ones.
-    select b.app_id, b.device_id, b.day
-    from batch_days as b
-    join stored as s on s.app_id = b.app_id and s.device_id = b.device_id
-    where s.inserted
-    union all
-    select b.app_id, b.device_id, b.day
-    from batch_days as b
-    join known_devices as k on k.app_id = b.app_id and k.device_id = b.device_id
-  ),
   known_days as (
-    select c.app_id, c.device_id, c.day, true as is_new from counted_days as c
+    select b.app_id, b.device_id, b.day, true as is_new from batch_days as b
     where not exists (
-      select 1 from nearby_stored as s where s.app_id = c.app_id and s.device_id = c.device_id and s.day = c.day
+      select 1 from nearby_stored as s where s.app_id = b.app_id and s.device_id = b.device_id and s.day = b.day
     )
     union all
     select app_id, device_id, day, false from nearby_stored
@@ -549,26 +623,35 @@ begin
     from known_days
   ),
   ranges as (
-    select app_id, greatest(day, previous_stored + 30) as first_covered, least(day + 29, next_day - 1) as last_covered
+    select app_id, greatest(day, stored_until + 30) as first_covered, day + 29 as last_covered from single_days
+    union all
+    select app_id, greatest(day, previous_stored + 30), least(day + 29, next_day - 1)
     from neighbours
     where is_new
   ),
   recorded as (
     update public.devices as v set
-      first_active_day = least(k.stored_from, k.first_day),
+      platform = k.record_platform, version_name = k.record_version_name,
+      plugin_version = k.record_plugin_version, os_version = k.record_os_version,
+      version_build = k.record_version_build, custom_id = k.record_custom_id, is_prod = k.record_is_prod,
+      is_emulator = k.record_is_emulator, last_seen_at = k.record_last_seen_at,
+      -- The record changed, not only its activity (the touch trigger leaves rows whose updated_at is set alone).
+      updated_at = case when k.record_changed then pg_catalog.now() else k.stored_updated_at end,
+      first_active_day = case when k.has_new_days then least(k.stored_from, k.first_day) else k.stored_from end,
       active_days = case
-        when k.stored_bits is null then k.batch_bits
+        when not k.has_new_days then k.stored_bits
+        when k.stored_bits is null then k.days
         -- Days after the last stored one extend the bits.
         when k.first_day > k.stored_until then
-          k.stored_bits || (pg_catalog.repeat('0', k.first_day - k.stored_until - 1) || k.batch_bits::text)::varbit
+          k.stored_bits || (pg_catalog.repeat('0', k.first_day - k.stored_until - 1) || k.days::text)::varbit
         -- Otherwise both are padded to the union of their spans and merged.
         else (pg_catalog.repeat('0', k.stored_from - least(k.stored_from, k.first_day)) || k.stored_bits::text
             || pg_catalog.repeat('0', greatest(k.last_day - k.stored_until, 0)))::varbit
-          | (pg_catalog.repeat('0', k.first_day - least(k.stored_from, k.first_day)) || k.batch_bits::text
+          | (pg_catalog.repeat('0', k.first_day - least(k.stored_from, k.first_day)) || k.days::text
             || pg_catalog.repeat('0', greatest(k.stored_until - k.last_day, 0)))::varbit
       end
-    from known_devices as k
-    where v.ctid = k.row_id
+    from pg_temp.ingest_devices as k
+    where v.ctid = k.row_id and k.known and (k.has_new_days or k.record_changed)
   ),
   increments as (
     select app_id, day, sum(mau_change)::integer as mau_change, sum(bytes) as bytes
@@ -699,6 +782,7 @@ comment on function private.repair_mau(text) is
 -- Grants
 
 revoke all on function private.track_bundle_storage(), private.delete_app_devices(), private.prepare_ingest_batch(),
+  private.day_bits(date, date[]), private.read_batch_devices(boolean),
   private.ensure_usage_event_partition(date), private.drop_raw_events_before(date), private.add_monthly_changes(jsonb),
   edge_api.ingest_events(jsonb, uuid),
   private.recompute_mau(text, date, date), private.repair_mau(text)

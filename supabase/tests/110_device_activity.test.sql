@@ -2,7 +2,7 @@
 -- active again after 29, 30 and 31 days (in order and out of order), days backfilled long before the device's
 -- first one, a device active on every day of a year, and days sent again.
 begin;
-select plan(17);
+select plan(23);
 
 select tests.create_user('activity_owner');
 select tests.create_org('activity_owner', 'Activity org') as org \gset
@@ -142,9 +142,17 @@ select is(
 select tests.authenticate_with_key('activity_owner', 'upload', array[:'org']::uuid[]);
 select edge_api.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
   'device_id', 'meta', 'version_name', '2.0', 'custom_id', 'new', 'timestamp', now() - interval '1 minute')));
+select tests.clear_authentication();
+-- updated_at follows the record, not the activity: set back, so that a change shows (now() is the test's start).
+update public.devices set updated_at = '2000-01-01Z' where app_id = 'com.activity.gaps' and device_id = 'meta';
+select tests.authenticate_with_key('activity_owner', 'upload', array[:'org']::uuid[]);
 select edge_api.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
   'device_id', 'meta', 'version_name', '1.0', 'custom_id', 'old', 'timestamp', now() - interval '3 days')));
 select tests.clear_authentication();
+select is(
+  (select updated_at from public.devices where app_id = 'com.activity.gaps' and device_id = 'meta'), '2000-01-01Z',
+  'a day added by an event older than the record leaves updated_at'
+);
 select results_eq(
   $$select version_name, custom_id, last_seen_at > now() - interval '2 minutes' from public.devices
     where app_id = 'com.activity.gaps' and device_id = 'meta'$$,
@@ -166,6 +174,64 @@ select results_eq(
   $$values ('3.0', 'new')$$,
   'a newer event updates what it reports and keeps what it leaves out'
 );
+select is(
+  (select updated_at from public.devices where app_id = 'com.activity.gaps' and device_id = 'meta'), now(),
+  'a newer event that changes the record moves updated_at'
+);
+update public.devices set updated_at = '2000-01-01Z' where app_id = 'com.activity.gaps' and device_id = 'meta';
+select tests.authenticate_with_key('activity_owner', 'upload', array[:'org']::uuid[]);
+select edge_api.ingest_events(jsonb_build_array(jsonb_build_object('type', 'device.activity', 'app_id', 'com.activity.gaps',
+  'device_id', 'meta', 'version_name', '3.0', 'timestamp', now())));
+select tests.clear_authentication();
+select is(
+  (select updated_at from public.devices where app_id = 'com.activity.gaps' and device_id = 'meta'), '2000-01-01Z',
+  'the same event sent again changes nothing, updated_at included'
+);
+-- Other writers: the trigger touches a row whose record changes, not one written with the values it holds.
+update public.devices set custom_id = 'new', platform = platform
+where app_id = 'com.activity.gaps' and device_id = 'meta';
+update public.devices set updated_at = '2000-01-01Z' where app_id = 'com.activity.gaps' and device_id = 'gap-29';
+update public.devices set custom_id = 'renamed' where app_id = 'com.activity.gaps' and device_id = 'gap-29';
+select results_eq(
+  $$select device_id, updated_at = now() from public.devices
+    where app_id = 'com.activity.gaps' and device_id in ('meta', 'gap-29') order by device_id$$,
+  $$values ('gap-29', true), ('meta', false)$$,
+  'another writer''s change touches updated_at; writing the same values does not'
+);
+
+-- A batch reads its devices' rows before it locks them; a row another batch changed in between (or a device it
+-- added) is read again once locked. Played in one session: the read, the other batch's write, the lock, the check.
+select private.prepare_ingest_batch();
+insert into pg_temp.ingest_batch (idx, event_type, occurred_at, day, org_id, subject, device_id, payload)
+values (0, 'device.activity', now() - interval '1 day', (now() at time zone 'UTC')::date - 1, :'org', 'com.activity.gaps',
+    'gap-30', '{}'),
+  (1, 'device.activity', now(), (now() at time zone 'UTC')::date, :'org', 'com.activity.gaps', 'racer', '{}');
+select private.read_batch_devices(false);
+select active_days as gap_30_bits, last_seen_at as gap_30_seen from public.devices
+where app_id = 'com.activity.gaps' and device_id = 'gap-30' \gset
+update public.devices set active_days = (active_days::text
+    || repeat('0', (now() at time zone 'UTC')::date - 1 - (first_active_day + length(active_days) - 1) - 1) || '1')::varbit,
+  last_seen_at = now()
+where app_id = 'com.activity.gaps' and device_id = 'gap-30';
+insert into public.devices (app_id, device_id, last_seen_at, first_active_day, active_days)
+values ('com.activity.gaps', 'racer', now(), (now() at time zone 'UTC')::date, B'1');
+select 1 from public.devices where app_id = 'com.activity.gaps' and device_id in ('gap-30', 'racer') for update;
+select results_eq(
+  $$select device_id, known, has_new_days from pg_temp.ingest_devices order by device_id$$,
+  $$values ('gap-30', true, true), ('racer', false, true)$$,
+  'before the lock: a day not stored yet, a device not in the registry'
+);
+select private.read_batch_devices(true);
+select results_eq(
+  $$select b.device_id, b.known, b.has_new_days, b.row_id = v.ctid from pg_temp.ingest_devices as b
+    join public.devices as v using (app_id, device_id) order by b.device_id$$,
+  $$values ('gap-30', true, false, true), ('racer', true, false, true)$$,
+  'read again once locked: the day the other batch stored and the device it added count once'
+);
+-- The other batch's write was played without its rollups: undone.
+delete from public.devices where app_id = 'com.activity.gaps' and device_id = 'racer';
+update public.devices set active_days = :'gap_30_bits', last_seen_at = :'gap_30_seen'
+where app_id = 'com.activity.gaps' and device_id = 'gap-30';
 
 -- The repair tool reads the same bits: nothing to rewrite.
 select is(

@@ -122,6 +122,76 @@ test("20 concurrent batches of the same returning devices produce exact totals",
   assert.equal(days, 0);
 });
 
+type DeviceEvent = { type: string; app_id: string; device_id: string; timestamp: string };
+
+/**
+ * Sends five batches while another batch, run in a transaction held open, has written the same devices: each reads
+ * the rows as they were, then waits for their locks until the held batch commits.
+ */
+async function sendWhileHeld(uploadKey: string, held: DeviceEvent[], sent: DeviceEvent[]) {
+  let replies: Awaited<ReturnType<typeof invoke>>[] = [];
+  await adminDb.begin(async (tx) => {
+    const [{ claims }] = await tx`select private.apikey_claims(${uploadKey}) as claims`;
+    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${
+      JSON.stringify(claims)
+    }, true)`;
+    await tx`select edge_api.ingest_events(${tx.json(held)})`;
+    const pending = Promise.all(
+      Array.from(
+        { length: 5 },
+        () => invoke("ingest", { method: "POST", credential: uploadKey, body: { events: sent } }),
+      ),
+    );
+    for (let waited = 0; waited < 100; waited++) {
+      const [{ waiting }] = await adminDb`
+        select count(*)::int as waiting from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%edge_api.ingest_events%'`;
+      if (waiting === 5) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    pending.then((done) => replies = done);
+  });
+  while (replies.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(replies.every((r) => r.status === 200), JSON.stringify(replies.find((r) => r.status !== 200)));
+}
+
+test("batches that read their devices while another batch wrote them read them again once locked", async () => {
+  const { appId, uploadKey } = await orgWithApp("stale-read");
+  const activity = (device: string, daysAgo: number) => ({
+    type: "device.activity",
+    app_id: appId,
+    device_id: device,
+    timestamp: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
+  });
+  const devices = Array.from({ length: 50 }, (_, device) => `known-${device}`);
+  const known = await invoke("ingest", {
+    method: "POST",
+    credential: uploadKey,
+    body: { events: devices.map((device) => activity(device, 12)) },
+  });
+  assert.equal(known.status, 200, JSON.stringify(known.data));
+  // Known devices: the held batch stores today, which the five batches send too.
+  await sendWhileHeld(
+    uploadKey,
+    devices.map((device) => activity(device, 0)),
+    devices.map((device) => activity(device, 0)),
+  );
+  // A device new to the registry: the held batch adds it today, the five batches a day earlier.
+  await sendWhileHeld(uploadKey, [activity("racer", 0)], [activity("racer", 1)]);
+  // Each day counts once: the five batches found today stored once they had the rows, and the racer's row there.
+  assert.equal((await todayUsage(appId)).mau, devices.length + 1);
+  const [{ days }] = await adminDb`
+    select array_agg(current_date - day order by day)::int[] as days from private.device_active_days
+    where app_id = ${appId} and device_id = 'racer'`;
+  assert.deepEqual(days, [1, 0]);
+  const [{ mismatches }] = await adminDb`
+    select count(*)::int as mismatches
+    from private.app_daily_stats(array[${appId}]::text[], current_date - 15, current_date + 30) as s
+    join private.recompute_mau(${appId}, current_date - 15, current_date + 30) as r using (day)
+    where s.mau <> r.mau`;
+  assert.equal(mismatches, 0);
+});
+
 test("a batch with one bad event writes nothing and lists the problem by index", async () => {
   const { appId, uploadKey, orgId } = await orgWithApp("bad-event");
   const reply = await invoke("ingest", {
