@@ -16,6 +16,16 @@ async function todayUsage(appId: string) {
   return row as { mau: number; bandwidth: number };
 }
 
+/** Days from `daysBack` days ago to 30 days ahead whose stored MAU differs from the definition (recompute_mau). */
+async function mauMismatches(appId: string, daysBack: number) {
+  const [{ mismatches }] = await adminDb`
+    select count(*)::int as mismatches
+    from private.app_daily_stats(array[${appId}]::text[], current_date - ${daysBack}::int, current_date + 30) as s
+    join private.recompute_mau(${appId}, current_date - ${daysBack}::int, current_date + 30) as r using (day)
+    where s.mau <> r.mau`;
+  return mismatches as number;
+}
+
 async function rawEventCount(orgId: string) {
   const [{ count }] = await adminDb`select count(*)::int from public.usage_events where org_id = ${orgId}`;
   return count as number;
@@ -67,12 +77,7 @@ test("20 concurrent batches on the same app and day produce exact totals", async
   const devices = new Set(batches.flat().filter((e) => e.type === "device.activity").map((e) => e.device_id));
   const bandwidth = batches.flat().reduce((sum, e) => sum + ((e as { bytes?: number }).bytes ?? 0), 0);
   assert.deepEqual(await todayUsage(appId), { mau: devices.size, bandwidth });
-  const [{ mismatches }] = await adminDb`
-    select count(*)::int as mismatches
-    from private.app_daily_stats(array[${appId}]::text[], current_date - 1, current_date + 30) as s
-    join private.recompute_mau(${appId}, current_date - 1, current_date + 30) as r using (day)
-    where s.mau <> r.mau`;
-  assert.equal(mismatches, 0);
+  assert.equal(await mauMismatches(appId, 1), 0);
 });
 
 test("20 concurrent batches of the same returning devices produce exact totals", async () => {
@@ -184,12 +189,7 @@ test("batches that read their devices while another batch wrote them read them a
     select array_agg(current_date - day order by day)::int[] as days from private.device_active_days
     where app_id = ${appId} and device_id = 'racer'`;
   assert.deepEqual(days, [1, 0]);
-  const [{ mismatches }] = await adminDb`
-    select count(*)::int as mismatches
-    from private.app_daily_stats(array[${appId}]::text[], current_date - 15, current_date + 30) as s
-    join private.recompute_mau(${appId}, current_date - 15, current_date + 30) as r using (day)
-    where s.mau <> r.mau`;
-  assert.equal(mismatches, 0);
+  assert.equal(await mauMismatches(appId, 15), 0);
 });
 
 test("a batch with one bad event writes nothing and lists the problem by index", async () => {
