@@ -134,29 +134,30 @@ type DeviceEvent = { type: string; app_id: string; device_id: string; timestamp:
  * the rows as they were, then waits for their locks until the held batch commits.
  */
 async function sendWhileHeld(uploadKey: string, held: DeviceEvent[], sent: DeviceEvent[]) {
-  let replies: Awaited<ReturnType<typeof invoke>>[] = [];
+  let pending: Promise<Awaited<ReturnType<typeof invoke>>[]> | undefined;
   await adminDb.begin(async (tx) => {
     const [{ claims }] = await tx`select private.apikey_claims(${uploadKey}) as claims`;
     await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${
       JSON.stringify(claims)
     }, true)`;
     await tx`select edge_api.ingest_events(${tx.json(held)})`;
-    const pending = Promise.all(
+    pending = Promise.all(
       Array.from(
         { length: 5 },
         () => invoke("ingest", { method: "POST", credential: uploadKey, body: { events: sent } }),
       ),
     );
-    for (let waited = 0; waited < 100; waited++) {
-      const [{ waiting }] = await adminDb`
+    let waiting = 0;
+    for (let tries = 0; tries < 100 && waiting < 5; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      [{ waiting }] = await adminDb`
         select count(*)::int as waiting from pg_stat_activity
         where wait_event_type = 'Lock' and query like '%edge_api.ingest_events%'`;
-      if (waiting === 5) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    pending.then((done) => replies = done);
+    // Otherwise the batches ran after the held one and this would test nothing.
+    assert.equal(waiting, 5, "the five batches never waited for the held rows");
   });
-  while (replies.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const replies = await pending!;
   assert.ok(replies.every((r) => r.status === 200), JSON.stringify(replies.find((r) => r.status !== 200)));
 }
 
