@@ -449,7 +449,8 @@ begin
         array[o.period - first_group, o.requests, o.bytes, o.measured_events] order by o.period))
       from org_groups as o
     ) end,
-    -- Each top space's series from its own range of the primary key, already in group order.
+    -- Each top space's series from its own range of the primary key (and the cut groups), put in group order by the
+    -- aggregate.
     'top_spaces', (
       select pg_catalog.json_agg(pg_catalog.json_build_array(top.space_id, case when p_group_by = 'day' then (
         select pg_catalog.json_agg(pg_catalog.json_build_array(t.period - first_group, t.daily_sums) order by t.period)
