@@ -6,7 +6,7 @@ language plpgsql stable
 set search_path = ''
 as $$
 begin
-  return (select (pg_catalog.now() at time zone 'UTC')::date);
+  return (pg_catalog.now() at time zone 'UTC')::date;
 end
 $$;
 comment on function private.today_utc() is 'The current UTC day.';

@@ -124,7 +124,7 @@ language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  return (select pg_catalog.to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+  return pg_catalog.to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
 end
 $$;
 comment on function private.iso_utc(timestamptz) is 'ISO 8601 UTC text of a timestamp, independent of the session time zone.';
@@ -134,7 +134,7 @@ language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  return (select pg_catalog.replace(r::text, 'invite_', '')::public.user_min_right);
+  return pg_catalog.replace(r::text, 'invite_', '')::public.user_min_right;
 end
 $$;
 comment on function private.accepted_role(public.user_min_right) is 'The role an invitation turns into once accepted.';
@@ -231,7 +231,7 @@ language plpgsql stable
 set search_path = ''
 as $$
 begin
-  return (select coalesce(private.caller_right(p_org, p_app) >= p_min, false));
+  return coalesce(private.caller_right(p_org, p_app) >= p_min, false);
 end
 $$;
 comment on function private.has_right(uuid, public.user_min_right, text) is
@@ -275,19 +275,21 @@ create function private.caller_may_manage_key(p_orgs uuid[], p_apps text[]) retu
 language plpgsql stable
 set search_path = ''
 as $$
+declare
+  claims jsonb := auth.jwt();
+  key_orgs jsonb := coalesce(claims -> 'key_orgs', '[]');
+  key_apps jsonb := coalesce(claims -> 'key_apps', '[]');
 begin
-  return (select case
-      when c ->> 'key_id' is null then true
-      when c ->> 'key_mode' <> 'all' then false
+  -- Expressions only, as caller_key_allows: a JSON array contains the limits (@>) where a query would unnest it.
+  return case
+      when claims ->> 'key_id' is null then true
+      when claims ->> 'key_mode' <> 'all' then false
       else
-        (pg_catalog.jsonb_array_length(coalesce(c -> 'key_orgs', '[]')) = 0
-          or (pg_catalog.cardinality(p_orgs) > 0
-            and p_orgs <@ array(select pg_catalog.jsonb_array_elements_text(c -> 'key_orgs'))::uuid[]))
-        and (pg_catalog.jsonb_array_length(coalesce(c -> 'key_apps', '[]')) = 0
-          or (pg_catalog.cardinality(p_apps) > 0
-            and p_apps <@ array(select pg_catalog.jsonb_array_elements_text(c -> 'key_apps'))))
-    end
-    from (select coalesce((select auth.jwt()), '{}') as c) as claims);
+        (pg_catalog.jsonb_array_length(key_orgs) = 0
+          or (pg_catalog.cardinality(p_orgs) > 0 and key_orgs @> pg_catalog.to_jsonb(p_orgs)))
+        and (pg_catalog.jsonb_array_length(key_apps) = 0
+          or (pg_catalog.cardinality(p_apps) > 0 and key_apps @> pg_catalog.to_jsonb(p_apps)))
+    end;
 end
 $$;
 comment on function private.caller_may_manage_key(uuid[], text[]) is
@@ -313,7 +315,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  return (select private.has_right(private.app_owner(p_app), p_min, p_app));
+  return private.has_right(private.app_owner(p_app), p_min, p_app);
 end
 $$;
 comment on function private.has_app_right(text, public.user_min_right) is 'Whether the caller has at least role p_min on the app.';
@@ -508,7 +510,7 @@ language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  return (select pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_secret, 'UTF8')), 'hex'));
+  return pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_secret, 'UTF8')), 'hex');
 end
 $$;
 comment on function private.secret_hash(text) is 'Hex SHA-256 of an API key secret: what apikeys.key_hash stores.';

@@ -1,7 +1,7 @@
 -- API keys act as their owner but never above their mode (the lesser of mode and role) and never outside their
 -- org and app limits; then the membership, org, app and key functions that RLS alone does not express.
 begin;
-select plan(47);
+select plan(49);
 
 -- lim_owner is super_admin of both orgs, so that whatever a key cannot do comes from the key, not the role.
 select tests.create_user(handle)
@@ -100,6 +100,20 @@ select tests.clear_authentication();
 select tests.authenticate_as('lim_owner');
 select results_eq($$select name from public.apikeys order by 1$$, array['org A', 'org A app x', 'org B', 'orgs A B', 'unlimited'],
   'signed in, the owner sees all its keys');
+select tests.clear_authentication();
+
+-- An all key limited to apps sees the keys whose app limits its own contain: not a key of another app of the org.
+insert into public.apikeys (user_id, key_hash, key_prefix, name, mode, limited_to_orgs, limited_to_apps) values
+  (tests.user_id('lim_owner'), md5('org a app y'), 'tally_org_ay', 'org A app y', 'read', array[:'org_a']::uuid[], '{com.lim.y}'),
+  (tests.user_id('lim_owner'), md5('org a apps x y'), 'tally_org_xy', 'org A apps x y', 'read', array[:'org_a']::uuid[],
+    '{com.lim.x,com.lim.y}');
+select tests.authenticate_with_key('lim_owner', 'all', '{}', array['com.lim.x']);
+select results_eq($$select name from public.apikeys order by 1$$, array['org A app x'],
+  'an all key limited to app x sees the key limited to app x, not those reaching app y');
+select tests.clear_authentication();
+select tests.authenticate_with_key('lim_owner', 'all', '{}', array['com.lim.x', 'com.lim.y']);
+select results_eq($$select name from public.apikeys order by 1$$, array['org A app x', 'org A app y', 'org A apps x y'],
+  'an all key limited to apps x and y sees the keys within them');
 select tests.clear_authentication();
 
 -- ---------------------------------------------------------------------------------------------------------------
